@@ -1,0 +1,156 @@
+/* cmd-profile.c -- profile list and profile show */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tinkr.h"
+#include "util.h"
+
+static int	cmd_profile_list(struct cmd_ctx *);
+static int	cmd_profile_show(struct cmd_ctx *);
+
+const struct cmd_entry cmd_profile_list_entry = {
+	"profile", "list", "", 0, 0, NULL,
+	"list the profiles with their backends",
+	cmd_profile_list
+};
+
+const struct cmd_entry cmd_profile_show_entry = {
+	"profile", "show", "[NAME]", 0, 1, NULL,
+	"show a profile's backend, services and notifiers",
+	cmd_profile_show
+};
+
+/* A string member or a stand-in. */
+static const char *
+member(json_t *o, const char *key, const char *none)
+{
+	const char	*s = json_string_value(json_object_get(o, key));
+
+	return s != NULL ? s : none;
+}
+
+/* tinkr profile list */
+static int
+cmd_profile_list(struct cmd_ctx *ctx)
+{
+	struct answer	 ans;
+	json_t		*p;
+	size_t		 i;
+	int		 rc;
+
+	if ((rc = client_call(ctx, 1, "GET", "/api/v1/profiles", NULL,
+	    &ans)) != EXIT_OK)
+		return rc;
+	if ((rc = client_result(ctx, &ans)) == -1) {
+		say(ctx, "%-20s %-12s %-9s %-10s %s\n", "NAME", "BACKEND",
+		    "SERVICES", "NOTIFIERS", "ACTIVE");
+		json_array_foreach(json_object_get(ans.json, "profiles"), i, p) {
+			say(ctx, "%-20s %-12s %-9zu %-10zu %s\n",
+			    member(p, "name", "?"), member(p, "backend", "?"),
+			    json_array_size(json_object_get(p, "services")),
+			    json_array_size(json_object_get(p, "notifiers")),
+			    json_is_true(json_object_get(p, "active")) ?
+			    "*" : "");
+		}
+		rc = EXIT_OK;
+	}
+	answer_free(&ans);
+	return rc;
+}
+
+/* Join the "logs" array of a service for one line. */
+static void
+print_logs(struct cmd_ctx *ctx, json_t *logs)
+{
+	json_t	*l;
+	size_t	 i;
+
+	json_array_foreach(logs, i, l)
+		say(ctx, "%s%s", i == 0 ? " logs " : ", ", json_string_value(l));
+}
+
+/* Print one profile for people. */
+static void
+print_profile(struct cmd_ctx *ctx, json_t *p)
+{
+	json_t	*s;
+	size_t	 i;
+
+	say(ctx, "Profile:   %s%s\n", member(p, "name", "?"),
+	    json_is_true(json_object_get(p, "active")) ? " (active)" : "");
+	say(ctx, "Backend:   %s\n", member(p, "backend", "?"));
+	say(ctx, "Services:%s\n",
+	    json_array_size(json_object_get(p, "services")) ? "" : "  none");
+	json_array_foreach(json_object_get(p, "services"), i, s) {
+		say(ctx, "  %-20s", member(s, "name", "?"));
+		print_logs(ctx, json_object_get(s, "logs"));
+		if (json_object_get(s, "format") != NULL)
+			say(ctx, " (format %s)", member(s, "format", "auto"));
+		say(ctx, "\n");
+	}
+	say(ctx, "Notifiers:%s\n",
+	    json_array_size(json_object_get(p, "notifiers")) ? "" : " none");
+	json_array_foreach(json_object_get(p, "notifiers"), i, s)
+		say(ctx, "  %-20s %s\n", member(s, "name", "?"),
+		    member(s, "type", "?"));
+}
+
+/* tinkr profile show [NAME]: NAME, else -p, else $TINKR_PROFILE, else active */
+static int
+cmd_profile_show(struct cmd_ctx *ctx)
+{
+	struct answer	 ans;
+	const char	*want, *names = NULL;
+	json_t		*p, *found = NULL;
+	char		*list = NULL, *tmp;
+	size_t		 i;
+	int		 rc;
+
+	want = ctx->args.argc > 0 ? ctx->args.argv[0] : ctx->profile_arg;
+	if (want == NULL && (want = getenv("TINKR_PROFILE")) != NULL &&
+	    *want == '\0')
+		want = NULL;
+	if ((rc = client_call(ctx, 1, "GET", "/api/v1/profiles", NULL,
+	    &ans)) != EXIT_OK)
+		return rc;
+	if (ans.status >= 400 || (ctx->json && want == NULL)) {
+		rc = client_result(ctx, &ans);
+		answer_free(&ans);
+		return rc;
+	}
+	if (want == NULL)
+		want = member(ans.json, "active", NULL);
+	json_array_foreach(json_object_get(ans.json, "profiles"), i, p) {
+		names = member(p, "name", "?");
+		if (want != NULL && strcmp(names, want) == 0)
+			found = p;
+		if (list == NULL)
+			list = xstrdup(names);
+		else {
+			xasprintf(&tmp, "%s, %s", list, names);
+			free(list);
+			list = tmp;
+		}
+	}
+	if (found == NULL) {
+		if (want == NULL)
+			rc = fail("no profile selected: name one, pass "
+			    "--profile, or mark one active = true "
+			    "(profiles: %s)", list != NULL ? list : "none");
+		else
+			rc = fail("no profile '%s' (profiles: %s)", want,
+			    list != NULL ? list : "none");
+	} else if (ctx->json) {
+		json_dumpf(found, stdout, JSON_INDENT(2));
+		putchar('\n');
+		rc = EXIT_OK;
+	} else {
+		print_profile(ctx, found);
+		rc = EXIT_OK;
+	}
+	free(list);
+	answer_free(&ans);
+	return rc;
+}

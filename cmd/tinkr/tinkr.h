@@ -1,0 +1,100 @@
+/* tinkr.h -- the command-line client: one table of commands */
+#ifndef TINKR_H
+#define TINKR_H
+
+#include <limits.h>
+
+#include <jansson.h>
+
+/* Exit statuses, documented in tinkr(1). */
+#define EXIT_OK			0
+#define EXIT_FAIL		1
+#define EXIT_USAGE		2
+#define EXIT_UNREACHABLE	3
+
+#define CMD_MAXOPTS		16
+
+/* Options given to one command, global ones included. */
+struct args {
+	const char	*name[CMD_MAXOPTS];
+	const char	*value[CMD_MAXOPTS];	/* "" for a flag */
+	int		 n;
+	char		**argv;		/* positionals, command words removed */
+	int		 argc;
+};
+
+/* What every command is given. */
+struct cmd_ctx {
+	const char		*config_arg;	/* -c FILE */
+	const char		*profile_arg;	/* -p NAME */
+	int			 json;		/* --json */
+	int			 quiet;		/* -q */
+	int			 want_help;	/* -h, --help */
+	int			 want_version;	/* --version */
+	char			*optspec;	/* the command's option names */
+	int			 not_running;	/* no daemon answered */
+	const struct cmd_entry	*entry;
+	struct args		 args;
+	char			 sock[PATH_MAX];
+};
+
+/*
+ * One command, in the shape of tmux's cmd_entry: its words, the usage of
+ * its arguments, how many positionals it takes, its own long options
+ * ("notifier=,yes": '=' takes a value), a summary, flags and the function
+ * that runs it.
+ */
+struct cmd_entry {
+	const char	*group;		/* "daemon", or NULL for one word */
+	const char	*name;		/* "start" */
+	const char	*usage;		/* "[FILE]" */
+	int		 lower;		/* positionals, at least */
+	int		 upper;		/* at most, -1 for any */
+	const char	*options;
+	const char	*summary;
+	int		(*exec)(struct cmd_ctx *);
+};
+
+/* A daemon's answer to one request. */
+struct answer {
+	int	 status;
+	char	*raw;		/* the body as sent */
+	json_t	*json;		/* the body parsed, or NULL */
+};
+
+/* cmd.c */
+extern const struct cmd_entry *cmd_table[];
+const struct cmd_entry	*cmd_find(const char *, const char *, int *);
+int			 cmd_is_group(const char *);
+void			 cmd_usage_line(const struct cmd_entry *, char *, size_t);
+void			 cmd_list(FILE *, const char *);
+const char		*cmd_suggest(const char *, const char *);
+
+/* tinkr.c */
+const char	*args_get(const struct args *, const char *);
+int		 usage_error(struct cmd_ctx *, const char *, ...)
+		     __attribute__((format(printf, 2, 3)));
+int		 fail(const char *, ...) __attribute__((format(printf, 1, 2)));
+void		 say(struct cmd_ctx *, const char *, ...)
+		     __attribute__((format(printf, 2, 3)));
+
+/* client.c */
+int		 client_call(struct cmd_ctx *, int, const char *, const char *,
+		     json_t *, struct answer *);
+int		 client_result(struct cmd_ctx *, struct answer *);
+void		 answer_free(struct answer *);
+int		 client_start_daemon(struct cmd_ctx *, int *);
+
+/* cmd-*.c */
+extern const struct cmd_entry cmd_config_check_entry;
+extern const struct cmd_entry cmd_config_show_entry;
+extern const struct cmd_entry cmd_daemon_reload_entry;
+extern const struct cmd_entry cmd_daemon_start_entry;
+extern const struct cmd_entry cmd_daemon_status_entry;
+extern const struct cmd_entry cmd_daemon_stop_entry;
+extern const struct cmd_entry cmd_help_entry;
+extern const struct cmd_entry cmd_profile_list_entry;
+extern const struct cmd_entry cmd_profile_show_entry;
+extern const struct cmd_entry cmd_version_entry;
+
+#endif

@@ -1,0 +1,251 @@
+/*
+ * server.c -- serve the route table over libmicrohttpd.
+ *
+ * Each listener is one MHD daemon in external-polling mode with epoll: the
+ * loop polls its one epoll descriptor and calls server_run when it is ready,
+ * so the daemon stays one thread with no locks.
+ */
+
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "log.h"
+#include "tinkrd.h"
+#include "util.h"
+
+#define BODY_MAX	(1024 * 1024)
+
+struct server {
+	struct tinkrd		*d;
+	struct MHD_Daemon	*mhd;
+	int			 is_unix;
+};
+
+/* What we keep for one request while its body arrives. */
+struct conn_ctx {
+	char		*body;
+	size_t		 len;
+	int		 too_large;
+	void		(*after)(struct tinkrd *);
+};
+
+/* Queue a JSON reply; the body is freed by MHD. */
+static enum MHD_Result
+send_reply(struct MHD_Connection *c, struct reply *rep)
+{
+	struct MHD_Response	*r;
+	enum MHD_Result		 ret;
+	char			*text, *buf;
+	size_t			 len;
+
+	text = json_dumps(rep->json, JSON_INDENT(2));
+	if (text == NULL)
+		text = xstrdup("{\"detail\": \"cannot encode the answer\"}");
+	len = strlen(text);
+	buf = xmalloc(len + 2);
+	memcpy(buf, text, len);
+	buf[len++] = '\n';
+	buf[len] = '\0';
+	free(text);
+	r = MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_FREE);
+	if (r == NULL) {
+		free(buf);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+	    "application/json");
+	ret = MHD_queue_response(c, (unsigned int)rep->status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* Reply with an error right away, before or instead of dispatching. */
+static enum MHD_Result
+send_error(struct MHD_Connection *c, int status, const char *detail)
+{
+	struct reply	 rep;
+	enum MHD_Result	 ret;
+
+	memset(&rep, 0, sizeof rep);
+	reply_error(&rep, status, "%s", detail);
+	ret = send_reply(c, &rep);
+	json_decref(rep.json);
+	return ret;
+}
+
+/* Decide who the peer is; on the Unix socket only our own uid gets in. */
+static int
+peer_role(struct server *s, struct MHD_Connection *c, enum role *role,
+    char *why, size_t whylen)
+{
+	const union MHD_ConnectionInfo	*ci;
+	struct ucred			 cred;
+	socklen_t			 len = sizeof cred;
+
+	if (!s->is_unix) {
+		*role = ROLE_PUBLIC;
+		return 0;
+	}
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (ci == NULL || getsockopt(ci->connect_fd, SOL_SOCKET, SO_PEERCRED,
+	    &cred, &len) == -1) {
+		seterr(why, whylen, "cannot identify the peer");
+		return -1;
+	}
+	if (cred.uid != getuid()) {
+		seterr(why, whylen, "uid %u may not use this daemon (it runs "
+		    "as uid %u)", (unsigned)cred.uid, (unsigned)getuid());
+		return -1;
+	}
+	*role = ROLE_SRE_LEAD;
+	return 0;
+}
+
+/* MHD's access handler: gather the body, then dispatch through the table. */
+static enum MHD_Result
+server_access(void *cls, struct MHD_Connection *c, const char *url,
+    const char *method, const char *version, const char *upload,
+    size_t *upload_size, void **con_cls)
+{
+	struct server	*s = cls;
+	struct conn_ctx	*cc = *con_cls;
+	struct request	 req;
+	struct reply	 rep;
+	enum MHD_Result	 ret;
+	const char	*cl;
+	char		 why[256];
+	size_t		 i;
+
+	if (cc == NULL) {
+		cc = xcalloc(1, sizeof *cc);
+		*con_cls = cc;
+		cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+		    MHD_HTTP_HEADER_CONTENT_LENGTH);
+		if (cl != NULL && strtoull(cl, NULL, 10) > BODY_MAX)
+			return send_error(c, 413, "request body larger than "
+			    "1 MiB");
+		return MHD_YES;
+	}
+	if (*upload_size != 0) {
+		if (cc->len + *upload_size > BODY_MAX)
+			cc->too_large = 1;
+		else {
+			cc->body = xreallocarray(cc->body, 1,
+			    cc->len + *upload_size + 1);
+			memcpy(cc->body + cc->len, upload, *upload_size);
+			cc->len += *upload_size;
+			cc->body[cc->len] = '\0';
+		}
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (cc->too_large)
+		return send_error(c, 413, "request body larger than 1 MiB");
+
+	memset(&req, 0, sizeof req);
+	memset(&rep, 0, sizeof rep);
+	if (peer_role(s, c, &req.role, why, sizeof why) == -1) {
+		log_warnx("refused a connection on %s: %s", s->d->sock, why);
+		return send_error(c, 403, why);
+	}
+	req.d = s->d;
+	req.method = method;
+	req.path = url;
+	req.body = cc->body;
+	req.bodylen = cc->len;
+	req.conn = c;
+	routes_dispatch(&req, &rep);
+	for (i = 0; i < req.nparams; i++)
+		free(req.param[i]);
+	log_debug("%s %s %d", method, url, rep.status);
+	ret = send_reply(c, &rep);
+	json_decref(rep.json);
+	cc->after = rep.after;
+	return ret;
+}
+
+/* MHD's completion callback: run any after-hook and free the context. */
+static void
+server_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct server	*s = cls;
+	struct conn_ctx	*cc = *con_cls;
+
+	if (cc == NULL)
+		return;
+	if (cc->after != NULL)
+		cc->after(s->d);
+	free(cc->body);
+	free(cc);
+	*con_cls = NULL;
+}
+
+/* Serve the route table on an already listening socket. */
+struct server *
+server_start(struct tinkrd *d, int fd, int is_unix, char *err, size_t errlen)
+{
+	struct server	*s;
+
+	s = xcalloc(1, sizeof *s);
+	s->d = d;
+	s->is_unix = is_unix;
+	s->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0,
+	    NULL, NULL, server_access, s,
+	    MHD_OPTION_LISTEN_SOCKET, fd,
+	    MHD_OPTION_NOTIFY_COMPLETED, server_completed, s,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)256,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+	    MHD_OPTION_END);
+	if (s->mhd == NULL) {
+		seterr(err, errlen, "cannot start the HTTP server");
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+/* The one descriptor the loop polls for this listener. */
+int
+server_fd(struct server *s)
+{
+	const union MHD_DaemonInfo	*di;
+
+	di = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_EPOLL_FD);
+	return di == NULL ? -1 : di->epoll_fd;
+}
+
+/* Do whatever work is ready, without blocking. */
+void
+server_run(struct server *s)
+{
+	MHD_run(s->mhd);
+}
+
+/* Milliseconds until MHD needs to run again, or -1 for no deadline. */
+long long
+server_timeout(struct server *s)
+{
+	MHD_UNSIGNED_LONG_LONG	 ms;
+
+	if (MHD_get_timeout(s->mhd, &ms) != MHD_YES)
+		return -1;
+	return ms > 60000 ? 60000 : (long long)ms;
+}
+
+/* Stop serving; open connections are closed. */
+void
+server_stop(struct server *s)
+{
+	if (s == NULL)
+		return;
+	MHD_stop_daemon(s->mhd);
+	free(s);
+}

@@ -1,0 +1,269 @@
+/*
+ * tinkrd.c -- the tinkr daemon: start-up, daemonising, signals, reload.
+ */
+
+#include <sys/stat.h>
+
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <libutil.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "log.h"
+#include "paths.h"
+#include "tinkrd.h"
+#include "util.h"
+
+static struct tinkrd	*sig_daemon;
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr, "usage: tinkrd [-dfnV] [-c file] [-S socket]\n");
+	exit(2);
+}
+
+/* Signal handler: hand the signal to the loop through the self-pipe. */
+static void
+on_signal(int sig)
+{
+	unsigned char	 c = (unsigned char)sig;
+	int		 saved = errno;
+
+	if (sig_daemon != NULL)
+		(void)write(sig_daemon->sigfd[1], &c, 1);
+	errno = saved;
+}
+
+/* Route SIGHUP, SIGTERM and SIGINT into the loop; ignore SIGPIPE. */
+static void
+signals_init(struct tinkrd *d)
+{
+	struct sigaction	 sa;
+
+	if (pipe2(d->sigfd, O_CLOEXEC | O_NONBLOCK) == -1)
+		fatal("pipe2");
+	sig_daemon = d;
+	memset(&sa, 0, sizeof sa);
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	sa.sa_handler = on_signal;
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+/* Load -c FILE, else the first config file found, else the built-in one. */
+static struct config *
+load_config(const char *arg, char *err, size_t errlen)
+{
+	char	 path[PATH_MAX];
+
+	if (arg != NULL)
+		return config_load(arg, err, errlen);
+	if (config_find_path(path, sizeof path) != NULL)
+		return config_load(path, err, errlen);
+	return config_default();
+}
+
+/* Log what a new snapshot warns about (never a secret's value). */
+static void
+log_config_warnings(const struct config *conf)
+{
+	size_t	 i;
+
+	for (i = 0; i < conf->nwarnings; i++)
+		log_warnx("warning: %s", conf->warnings[i]);
+}
+
+/*
+ * Parse the configuration again and swap it in only if it is valid; the
+ * old snapshot keeps running otherwise.
+ */
+int
+tinkrd_reload(struct tinkrd *d, char *err, size_t errlen)
+{
+	struct config	*conf;
+
+	if ((conf = load_config(d->conf_arg, err, errlen)) == NULL)
+		return -1;
+	log_config_warnings(conf);
+	config_free(d->conf);
+	d->conf = conf;
+	if (d->active != NULL && config_profile(conf, d->active) == NULL) {
+		log_warnx("profile %s is gone after reload", d->active);
+		free(d->active);
+		d->active = NULL;
+	}
+	log_info("configuration reloaded from %s",
+	    conf->path != NULL ? conf->path : "built-in defaults");
+	return 0;
+}
+
+/* The profile the daemon works with now, and how it was chosen. */
+const char *
+tinkrd_active_profile(struct tinkrd *d, const char **how)
+{
+	const char	*h = NULL, *name;
+
+	if (d->active != NULL) {
+		if (how != NULL)
+			*how = "activated";
+		return d->active;
+	}
+	name = config_select_profile(d->conf, NULL, &h, NULL, 0);
+	if (how != NULL)
+		*how = name != NULL ? h : NULL;
+	return name;
+}
+
+/*
+ * Fork into the background. The parent waits until the child says it is
+ * serving (or why it could not) so that whoever started us knows.
+ */
+static int
+daemonise(int *notify)
+{
+	char	 msg[512];
+	ssize_t	 n;
+	pid_t	 pid;
+	int	 p[2], fd;
+
+	if (pipe2(p, O_CLOEXEC) == -1)
+		fatal("pipe2");
+	if ((pid = fork()) == -1)
+		fatal("fork");
+	if (pid != 0) {
+		close(p[1]);
+		n = read(p[0], msg, sizeof msg - 1);
+		if (n <= 0)
+			errx(1, "the daemon exited during start-up");
+		msg[n] = '\0';
+		if (strcmp(msg, "ok") != 0)
+			errx(1, "%s", msg);
+		_exit(0);
+	}
+	close(p[0]);
+	if (setsid() == -1)
+		fatal("setsid");
+	if (chdir("/") == -1)
+		fatal("chdir /");
+	if ((fd = open("/dev/null", O_RDWR)) != -1) {
+		dup2(fd, STDIN_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+		if (fd > STDERR_FILENO)
+			close(fd);
+	}
+	*notify = p[1];
+	return 0;
+}
+
+/* Tell the waiting parent how start-up went. */
+static void
+notify_parent(int *notify, const char *msg)
+{
+	if (*notify == -1)
+		return;
+	(void)write(*notify, msg, strlen(msg));
+	close(*notify);
+	*notify = -1;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct tinkrd	 d;
+	const char	*sockarg = NULL;
+	char		 err[1024], abspath[PATH_MAX];
+	int		 ch, checkonly = 0, verbose = 0, notify = -1;
+
+	memset(&d, 0, sizeof d);
+	d.listenfd = -1;
+	d.foreground = 0;
+	while ((ch = getopt(argc, argv, "c:dfnS:V")) != -1) {
+		switch (ch) {
+		case 'c':
+			d.conf_arg = optarg;
+			break;
+		case 'd':
+			verbose = 1;
+			break;
+		case 'f':
+			d.foreground = 1;
+			break;
+		case 'n':
+			checkonly = 1;
+			break;
+		case 'S':
+			sockarg = optarg;
+			break;
+		case 'V':
+			printf("tinkrd %s\n", PACKAGE_VERSION);
+			return 0;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	log_init(1, "tinkrd");
+	log_setverbose(verbose);
+
+	if (d.conf_arg != NULL && realpath(d.conf_arg, abspath) != NULL)
+		d.conf_arg = abspath;
+	if ((d.conf = load_config(d.conf_arg, err, sizeof err)) == NULL)
+		errx(1, "%s", err);
+	log_config_warnings(d.conf);
+	if (checkonly) {
+		printf("%s: configuration OK\n", d.conf->path != NULL ?
+		    d.conf->path : "built-in defaults");
+		config_free(d.conf);
+		return 0;
+	}
+
+	if (paths_socket(sockarg, d.sock, sizeof d.sock, err, sizeof err) == -1)
+		errx(1, "%s", err);
+	signals_init(&d);
+	if (control_listen(&d, err, sizeof err) == -1)
+		errx(1, "%s", err);
+	if (!d.foreground) {
+		daemonise(&notify);
+		log_init(0, "tinkrd");
+	}
+	if (pidfile_write(d.pfh) == -1)
+		log_warn("%s", d.pidpath);
+	d.started = time(NULL);
+	if ((d.unix_srv = server_start(&d, d.listenfd, 1, err,
+	    sizeof err)) == NULL) {
+		notify_parent(&notify, err);
+		control_cleanup(&d);
+		fatalx("%s", err);
+	}
+	if (d.stale)
+		log_info("removed a stale socket left by a dead daemon");
+	log_info("started (pid %ld) on %s with %s", (long)getpid(), d.sock,
+	    d.conf->path != NULL ? d.conf->path : "built-in defaults");
+	notify_parent(&notify, "ok");
+
+	loop_run(&d);
+
+	server_stop(d.unix_srv);
+	control_cleanup(&d);
+	log_info("stopped");
+	config_free(d.conf);
+	free(d.active);
+	close(d.sigfd[0]);
+	close(d.sigfd[1]);
+	return 0;
+}

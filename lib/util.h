@@ -1,0 +1,28 @@
+/* util.h -- small helpers shared by tinkr, tinkrd and the tests */
+#ifndef TINKR_UTIL_H
+#define TINKR_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#define nitems(a) (sizeof(a) / sizeof((a)[0]))
+
+/* util.c */
+void	*xmalloc(size_t);
+void	*xcalloc(size_t, size_t);
+void	*xreallocarray(void *, size_t, size_t);
+char	*xstrdup(const char *);
+char	*xstrndup(const char *, size_t);
+int	 xasprintf(char **, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+int	 xvasprintf(char **, const char *, va_list)
+	    __attribute__((format(printf, 2, 0)));
+void	 seterr(char *, size_t, const char *, ...)
+	    __attribute__((format(printf, 3, 4)));
+int	 parse_duration(const char *, long long *);
+void	 format_duration(long long, char *, size_t);
+void	 format_uptime(long long, char *, size_t);
+void	 format_time_iso(long long, char *, size_t);
+size_t	 levenshtein(const char *, const char *);
+
+#endif
