@@ -200,12 +200,15 @@ http_request(int fd, const char *method, const char *path, const char *body,
 	chunked = te != NULL && strncasecmp(te, "chunked", 7) == 0;
 	if ((haslen = cl != NULL))
 		clen = strtoull(cl, NULL, 10);
+	if ((te = header_value(raw, "X-Tinkr-Config")) != NULL)
+		resp->config = xstrndup(te, strcspn(te, "\r\n"));
 	memmove(raw, hend + 4, blen);
 	raw[blen] = '\0';
 	if (chunked) {
 		if (dechunk(raw, blen, &blen) == -1) {
 			seterr(err, errlen, "the daemon sent a malformed "
 			    "chunked body");
+			http_response_free(resp);
 			free(raw);
 			return -1;
 		}
@@ -223,5 +226,7 @@ void
 http_response_free(struct http_response *resp)
 {
 	free(resp->body);
+	free(resp->config);
 	resp->body = NULL;
+	resp->config = NULL;
 }

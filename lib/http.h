@@ -8,6 +8,7 @@ struct http_response {
 	int	 status;
 	char	*body;		/* NUL-terminated */
 	size_t	 len;
+	char	*config;	/* X-Tinkr-Config: the daemon's config file */
 };
 
 /* http.c */

@@ -32,7 +32,7 @@ log_setverbose(int v)
 }
 
 /* Write one message at a syslog priority, with an optional errno text. */
-static void
+static void __attribute__((format(printf, 3, 0)))
 vlog(int pri, const char *emsg, const char *fmt, va_list ap)
 {
 	char	 msg[1024];

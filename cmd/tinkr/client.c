@@ -172,6 +172,27 @@ client_start_daemon(struct cmd_ctx *ctx, int *started)
 }
 
 /*
+ * With -c FILE, warn when the running daemon uses another file: its
+ * answers come from that one until it reloads or restarts.
+ */
+static void
+check_config(struct cmd_ctx *ctx, const char *running)
+{
+	char	 want[PATH_MAX];
+
+	if (ctx->config_arg == NULL || ctx->warned_config)
+		return;
+	if (realpath(ctx->config_arg, want) == NULL)
+		strlcpy(want, ctx->config_arg, sizeof want);
+	if (running != NULL && strcmp(running, want) == 0)
+		return;
+	ctx->warned_config = 1;
+	fprintf(stderr, "tinkr: warning: the running tinkrd uses %s, not %s; "
+	    "restart it with 'tinkr daemon stop' to switch\n",
+	    running != NULL ? running : "built-in defaults", want);
+}
+
+/*
  * Send one request to the daemon and read its answer. start is 1 to start
  * the daemon when none runs, 0 not to, and -1 not to and to stay quiet
  * about it (ctx->not_running is then set). Returns EXIT_OK when an answer
@@ -209,6 +230,8 @@ client_call(struct cmd_ctx *ctx, int start, const char *method,
 		fprintf(stderr, "tinkr: %s: %s\n", ctx->sock, err);
 		return EXIT_UNREACHABLE;
 	}
+	check_config(ctx, resp.config);
+	free(resp.config);
 	ans->status = resp.status;
 	ans->raw = resp.body;
 	ans->json = json_loadb(resp.body, resp.len, 0, &jerr);

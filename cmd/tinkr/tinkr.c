@@ -26,7 +26,7 @@ static const struct {
 	{ "help",	no_argument,		'h' },
 	{ "version",	no_argument,		'V' },
 };
-#define GLOBAL_SHORT	"+c:p:qh"
+#define GLOBAL_SHORT	"c:p:qh"
 
 static void
 usage(FILE *f)
@@ -198,7 +198,7 @@ parse_options(struct cmd_ctx *ctx, int argc, char **argv, int *words,
 	}
 	optind = 1;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, GLOBAL_SHORT + 1, opts,
+	while ((ch = getopt_long(argc, argv, GLOBAL_SHORT, opts,
 	    &idx)) != -1) {
 		switch (ch) {
 		case 'c':

@@ -33,6 +33,7 @@ struct cmd_ctx {
 	int			 want_version;	/* --version */
 	char			*optspec;	/* the command's option names */
 	int			 not_running;	/* no daemon answered */
+	int			 warned_config;	/* said the daemon uses another */
 	const struct cmd_entry	*entry;
 	struct args		 args;
 	char			 sock[PATH_MAX];

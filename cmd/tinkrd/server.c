@@ -9,12 +9,15 @@
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <microhttpd.h>
 
+#include "config.h"
 #include "log.h"
 #include "tinkrd.h"
 #include "util.h"
@@ -35,9 +38,12 @@ struct conn_ctx {
 	void		(*after)(struct tinkrd *);
 };
 
-/* Queue a JSON reply; the body is freed by MHD. */
+/*
+ * Queue a JSON reply; the body is freed by MHD. On the Unix socket the
+ * daemon names its config file so a client given another one can say so.
+ */
 static enum MHD_Result
-send_reply(struct MHD_Connection *c, struct reply *rep)
+send_reply(struct MHD_Connection *c, struct reply *rep, const char *config)
 {
 	struct MHD_Response	*r;
 	enum MHD_Result		 ret;
@@ -60,6 +66,8 @@ send_reply(struct MHD_Connection *c, struct reply *rep)
 	}
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
 	    "application/json");
+	if (config != NULL)
+		MHD_add_response_header(r, "X-Tinkr-Config", config);
 	ret = MHD_queue_response(c, (unsigned int)rep->status, r);
 	MHD_destroy_response(r);
 	return ret;
@@ -74,7 +82,7 @@ send_error(struct MHD_Connection *c, int status, const char *detail)
 
 	memset(&rep, 0, sizeof rep);
 	reply_error(&rep, status, "%s", detail);
-	ret = send_reply(c, &rep);
+	ret = send_reply(c, &rep, NULL);
 	json_decref(rep.json);
 	return ret;
 }
@@ -164,7 +172,8 @@ server_access(void *cls, struct MHD_Connection *c, const char *url,
 	for (i = 0; i < req.nparams; i++)
 		free(req.param[i]);
 	log_debug("%s %s %d", method, url, rep.status);
-	ret = send_reply(c, &rep);
+	ret = send_reply(c, &rep, s->is_unix && s->d->conf->path != NULL ?
+	    s->d->conf->path : NULL);
 	json_decref(rep.json);
 	cc->after = rep.after;
 	return ret;
@@ -187,6 +196,20 @@ server_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	*con_cls = NULL;
 }
 
+/* Send libmicrohttpd's own complaints to our log. */
+static void __attribute__((format(printf, 2, 0)))
+server_log(void *cls, const char *fmt, va_list ap)
+{
+	char	 msg[512];
+	size_t	 len;
+
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	len = strlen(msg);
+	while (len > 0 && msg[len - 1] == '\n')
+		msg[--len] = '\0';
+	log_warnx("http: %s", msg);
+}
+
 /* Serve the route table on an already listening socket. */
 struct server *
 server_start(struct tinkrd *d, int fd, int is_unix, char *err, size_t errlen)
@@ -199,6 +222,7 @@ server_start(struct tinkrd *d, int fd, int is_unix, char *err, size_t errlen)
 	s->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0,
 	    NULL, NULL, server_access, s,
 	    MHD_OPTION_LISTEN_SOCKET, fd,
+	    MHD_OPTION_EXTERNAL_LOGGER, server_log, NULL,
 	    MHD_OPTION_NOTIFY_COMPLETED, server_completed, s,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)256,
