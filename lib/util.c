@@ -210,3 +210,24 @@ levenshtein(const char *a, const char *b)
 	free(row);
 	return best;
 }
+
+/* Percent-encode all but RFC 3986's unreserved characters, for a path. */
+char *
+url_escape(const char *s)
+{
+	static const char	 hex[] = "0123456789ABCDEF";
+	char			*out, *o;
+
+	o = out = xmalloc(strlen(s) * 3 + 1);
+	for (; *s != '\0'; s++) {
+		if (isalnum((unsigned char)*s) || strchr("-._~", *s) != NULL)
+			*o++ = *s;
+		else {
+			*o++ = '%';
+			*o++ = hex[(unsigned char)*s >> 4];
+			*o++ = hex[(unsigned char)*s & 15];
+		}
+	}
+	*o = '\0';
+	return out;
+}

@@ -24,5 +24,6 @@ void	 format_duration(long long, char *, size_t);
 void	 format_uptime(long long, char *, size_t);
 void	 format_time_iso(long long, char *, size_t);
 size_t	 levenshtein(const char *, const char *);
+char	*url_escape(const char *);
 
 #endif

@@ -86,6 +86,8 @@ spawn_daemon(struct cmd_ctx *ctx)
 	if ((pid = fork()) == -1)
 		return fail("fork: %s", strerror(errno));
 	if (pid == 0) {
+		/* The daemon serves every client: one's profile is not its own. */
+		unsetenv("TINKR_PROFILE");
 		execvp(path, argv);
 		fprintf(stderr, "tinkr: cannot run %s: %s\n", path,
 		    strerror(errno));

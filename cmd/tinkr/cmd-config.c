@@ -29,7 +29,7 @@ static int
 cmd_config_check(struct cmd_ctx *ctx)
 {
 	struct config	*conf;
-	const char	*file, *active, *how = NULL;
+	const char	*file, *active, *how = NULL, *env;
 	char		 path[PATH_MAX], err[1024];
 	json_t		*j, *warnings;
 	size_t		 i;
@@ -43,11 +43,17 @@ cmd_config_check(struct cmd_ctx *ctx)
 		return fail("%s", err);
 	active = config_select_profile(conf, ctx->profile_arg, &how, err,
 	    sizeof err);
-	if (active == NULL && ctx->profile_arg != NULL) {
+	env = getenv("TINKR_PROFILE");
+	if (active == NULL && (ctx->profile_arg != NULL ||
+	    (env != NULL && *env != '\0'))) {
 		config_free(conf);
 		return fail("%s", err);
 	}
 	warnings = json_array();
+	if (active == NULL && conf->nprofiles > 0) {
+		fprintf(stderr, "tinkr: warning: %s\n", err);
+		json_array_append_new(warnings, json_string(err));
+	}
 	for (i = 0; i < conf->nwarnings; i++) {
 		fprintf(stderr, "tinkr: warning: %s\n", conf->warnings[i]);
 		json_array_append_new(warnings, json_string(conf->warnings[i]));
@@ -80,7 +86,7 @@ print_value(json_t *v)
 {
 	char	*s;
 
-	s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+	s = json_dumps(v, JSON_ENCODE_ANY);
 	if (s != NULL) {
 		fputs(s, stdout);
 		free(s);

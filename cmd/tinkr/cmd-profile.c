@@ -97,60 +97,49 @@ print_profile(struct cmd_ctx *ctx, json_t *p)
 		    member(s, "type", "?"));
 }
 
-/* tinkr profile show [NAME]: NAME, else -p, else $TINKR_PROFILE, else active */
+/*
+ * tinkr profile show [NAME]: NAME, else -p, else $TINKR_PROFILE, else the
+ * daemon's active profile.
+ */
 static int
 cmd_profile_show(struct cmd_ctx *ctx)
 {
 	struct answer	 ans;
-	const char	*want, *names = NULL;
-	json_t		*p, *found = NULL;
-	char		*list = NULL, *tmp;
-	size_t		 i;
+	const char	*want;
+	char		*name = NULL, *path, *enc;
 	int		 rc;
 
 	want = ctx->args.argc > 0 ? ctx->args.argv[0] : ctx->profile_arg;
 	if (want == NULL && (want = getenv("TINKR_PROFILE")) != NULL &&
 	    *want == '\0')
 		want = NULL;
-	if ((rc = client_call(ctx, 1, "GET", "/api/v1/profiles", NULL,
-	    &ans)) != EXIT_OK)
-		return rc;
-	if (ans.status >= 400 || (ctx->json && want == NULL)) {
-		rc = client_result(ctx, &ans);
-		answer_free(&ans);
-		return rc;
-	}
-	if (want == NULL)
-		want = member(ans.json, "active", NULL);
-	json_array_foreach(json_object_get(ans.json, "profiles"), i, p) {
-		names = member(p, "name", "?");
-		if (want != NULL && strcmp(names, want) == 0)
-			found = p;
-		if (list == NULL)
-			list = xstrdup(names);
-		else {
-			xasprintf(&tmp, "%s, %s", list, names);
-			free(list);
-			list = tmp;
+	if (want == NULL) {
+		if ((rc = client_call(ctx, 1, "GET", "/health", NULL,
+		    &ans)) != EXIT_OK)
+			return rc;
+		if (json_string_value(json_object_get(ans.json,
+		    "active_profile")) == NULL) {
+			answer_free(&ans);
+			return fail("no profile selected: name one, pass "
+			    "--profile, or mark one active = true");
 		}
+		name = xstrdup(json_string_value(json_object_get(ans.json,
+		    "active_profile")));
+		answer_free(&ans);
+		want = name;
 	}
-	if (found == NULL) {
-		if (want == NULL)
-			rc = fail("no profile selected: name one, pass "
-			    "--profile, or mark one active = true "
-			    "(profiles: %s)", list != NULL ? list : "none");
-		else
-			rc = fail("no profile '%s' (profiles: %s)", want,
-			    list != NULL ? list : "none");
-	} else if (ctx->json) {
-		json_dumpf(found, stdout, JSON_INDENT(2));
-		putchar('\n');
-		rc = EXIT_OK;
-	} else {
-		print_profile(ctx, found);
+	enc = url_escape(want);
+	xasprintf(&path, "/api/v1/profiles/%s", enc);
+	free(enc);
+	rc = client_call(ctx, 1, "GET", path, NULL, &ans);
+	free(path);
+	free(name);
+	if (rc != EXIT_OK)
+		return rc;
+	if ((rc = client_result(ctx, &ans)) == -1) {
+		print_profile(ctx, ans.json);
 		rc = EXIT_OK;
 	}
-	free(list);
 	answer_free(&ans);
 	return rc;
 }

@@ -26,7 +26,7 @@ static const struct {
 	{ "help",	no_argument,		'h' },
 	{ "version",	no_argument,		'V' },
 };
-#define GLOBAL_SHORT	"c:p:qh"
+#define GLOBAL_SHORT	":c:p:qh"
 
 static void
 usage(FILE *f)

@@ -1,5 +1,6 @@
 /* route-daemon.c -- health, profiles, config, reload and stop */
 
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -53,25 +54,59 @@ route_health(struct request *req, struct reply *rep)
 	reply_json(rep, 200, j);
 }
 
+/* One profile with its services and notifiers, marked if active. */
+static json_t *
+profile_full(struct tinkrd *d, const struct cprofile *p, const char *active)
+{
+	json_t	*j;
+
+	j = config_profile_json(d->conf, p);
+	json_object_set_new(j, "active", json_boolean(active != NULL &&
+	    strcmp(active, p->name) == 0));
+	return j;
+}
+
 /* GET /api/v1/profiles: every profile with its services and notifiers. */
 void
 route_profiles(struct request *req, struct reply *rep)
 {
 	struct tinkrd	*d = req->d;
 	const char	*active, *how;
-	json_t		*list, *p;
+	json_t		*list;
 	size_t		 i;
 
 	active = tinkrd_active_profile(d, &how);
 	list = json_array();
-	for (i = 0; i < d->conf->nprofiles; i++) {
-		p = config_profile_json(d->conf, &d->conf->profiles[i]);
-		json_object_set_new(p, "active", json_boolean(active != NULL &&
-		    strcmp(active, d->conf->profiles[i].name) == 0));
-		json_array_append_new(list, p);
-	}
+	for (i = 0; i < d->conf->nprofiles; i++)
+		json_array_append_new(list,
+		    profile_full(d, &d->conf->profiles[i], active));
 	reply_json(rep, 200, json_pack("{s:s?, s:s?, s:o}", "active", active,
 	    "active_from", how, "profiles", list));
+}
+
+/* GET /api/v1/profiles/{name}: one profile. */
+void
+route_profile(struct request *req, struct reply *rep)
+{
+	struct tinkrd		*d = req->d;
+	const struct cprofile	*p;
+	char			*names = NULL, *tmp;
+	size_t			 i;
+
+	if ((p = config_profile(d->conf, req->param[0])) != NULL) {
+		reply_json(rep, 200, profile_full(d, p,
+		    tinkrd_active_profile(d, NULL)));
+		return;
+	}
+	for (i = 0; i < d->conf->nprofiles; i++) {
+		xasprintf(&tmp, "%s%s%s", names != NULL ? names : "",
+		    names != NULL ? ", " : "", d->conf->profiles[i].name);
+		free(names);
+		names = tmp;
+	}
+	reply_error(rep, 404, "no profile '%s' (profiles: %s)", req->param[0],
+	    names != NULL ? names : "none");
+	free(names);
 }
 
 /* GET /api/v1/config: the running snapshot, secrets redacted. */

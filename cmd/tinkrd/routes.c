@@ -19,6 +19,7 @@
 static const struct route routes[] = {
 	{ "GET",  "/health",		    ROLE_PUBLIC,   route_health },
 	{ "GET",  "/api/v1/profiles",	    ROLE_VIEWER,   route_profiles },
+	{ "GET",  "/api/v1/profiles/{name}", ROLE_VIEWER,  route_profile },
 	{ "GET",  "/api/v1/config",	    ROLE_SRE_LEAD, route_config },
 	{ "POST", "/api/v1/daemon/reload",  ROLE_SRE_LEAD, route_reload },
 	{ "POST", "/api/v1/daemon/stop",    ROLE_SRE_LEAD, route_stop },

@@ -76,6 +76,24 @@ load_config(const char *arg, char *err, size_t errlen)
 	return config_default();
 }
 
+/*
+ * The daemon works from / once in the background: make a relative path in
+ * the environment absolute now, so reloads find the same file.
+ */
+static void
+absolute_env(const char *name)
+{
+	const char	*v = getenv(name);
+	char		 cwd[PATH_MAX], *abs;
+
+	if (v == NULL || *v == '\0' || *v == '/' ||
+	    getcwd(cwd, sizeof cwd) == NULL)
+		return;
+	xasprintf(&abs, "%s/%s", cwd, v);
+	setenv(name, abs, 1);
+	free(abs);
+}
+
 /* Log what a new snapshot warns about (never a secret's value). */
 static void
 log_config_warnings(const struct config *conf)
@@ -222,6 +240,8 @@ main(int argc, char **argv)
 
 	if (d.conf_arg != NULL && realpath(d.conf_arg, abspath) != NULL)
 		d.conf_arg = abspath;
+	absolute_env("TINKR_CONFIG");
+	absolute_env("TINKR_STATE_DIR");
 	if ((d.conf = load_config(d.conf_arg, err, sizeof err)) == NULL)
 		errx(1, "%s", err);
 	log_config_warnings(d.conf);

@@ -92,6 +92,7 @@ const char	*request_query(struct request *, const char *);
 /* route-daemon.c */
 void		 route_health(struct request *, struct reply *);
 void		 route_profiles(struct request *, struct reply *);
+void		 route_profile(struct request *, struct reply *);
 void		 route_config(struct request *, struct reply *);
 void		 route_reload(struct request *, struct reply *);
 void		 route_stop(struct request *, struct reply *);

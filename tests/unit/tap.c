@@ -18,7 +18,7 @@ plan_lazy(void)
 }
 
 /* Print one result line. */
-static int
+static int __attribute__((format(printf, 2, 0)))
 vresult(int pass, const char *fmt, va_list ap)
 {
 	tap_count++;

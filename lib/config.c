@@ -1,0 +1,1650 @@
+/*
+ * config.c -- tinkr.toml: a TOML subset read through Debian's inih.
+ *
+ * Debian's libinih cuts lines at 199 characters, treats "; " as the start of
+ * an inline comment, keeps "# comments", hands indented lines (even section
+ * headers) to the previous key as continuations and gives the handler no
+ * line number. So inih never sees the file as written: our reader parses
+ * each physical line itself (toml.c) and hands inih one canonical compact
+ * line -- "[N]" for the N-th section, "key=<value>" with strings re-emitted
+ * as basic strings whose ';' and '#' are \u escapes -- and inih splits those
+ * into sections and keys for the handler, which learns the line number from
+ * the reader's state.
+ */
+
+#include <sys/stat.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <ini.h>
+
+#include "config.h"
+#include "dotenv.h"
+#include "toml.h"
+#include "util.h"
+
+#define CONFIG_MAXSIZE	(1024 * 1024)
+#define CONFIG_MAXMSG	1024
+#define CONFIG_SHOWMAX	80	/* longest value quoted back in an error */
+
+/* What a key's value must be. */
+enum kcheck {
+	K_STRING,		/* a non-empty string */
+	K_BOOL,			/* true or false */
+	K_ENUM,			/* one of choices */
+	K_GLOBS,		/* a path glob or an array of them */
+	K_URL,			/* an http(s) URL with a host */
+	K_HEADER,		/* an HTTP header value */
+	K_DURATION,		/* "10s" or a number of seconds */
+	K_URLS			/* an array of http(s) URL prefixes */
+};
+
+#define KR_PREFIX	0x1	/* name is a prefix: header_<Name> */
+#define KR_SECRET	0x2	/* never print the value */
+#define KR_REQUIRED	0x4	/* the section needs it */
+
+/* One key a section may hold. */
+struct keyrule {
+	const char		*name;
+	enum csect_kind		 kind;
+	const char		*ntype;		/* notifier type, NULL for any */
+	enum kcheck		 check;
+	const char *const	*choices;	/* K_ENUM */
+	int			 flags;
+	const char		*counterpart;	/* same setting, other type */
+};
+
+/* One kind of section: '*' stands for a bare name. */
+struct sectrule {
+	const char		*pattern;
+	enum csect_kind		 kind;
+};
+
+static const char *const backends[] = {
+	"local", "prometheus", "grafana", "tinkr", NULL
+};
+static const char *const formats[] = {
+	"auto", "json", "logfmt", "text", NULL
+};
+static const char *const ntypes[] = {
+	"webhook", "discord", NULL
+};
+
+/* Every key, by section; "type" comes first among the notifier keys. */
+static const struct keyrule keyrules[] = {
+	{ "backend", CSECT_PROFILE, NULL, K_ENUM, backends, 0, NULL },
+	{ "active", CSECT_PROFILE, NULL, K_BOOL, NULL, 0, NULL },
+	{ "logs", CSECT_SERVICE, NULL, K_GLOBS, NULL, 0, NULL },
+	{ "format", CSECT_SERVICE, NULL, K_ENUM, formats, 0, NULL },
+	{ "type", CSECT_NOTIFIER, NULL, K_ENUM, ntypes, KR_REQUIRED, NULL },
+	{ "url", CSECT_NOTIFIER, "webhook", K_URL, NULL,
+	    KR_SECRET | KR_REQUIRED, "webhook_url" },
+	{ "header_", CSECT_NOTIFIER, "webhook", K_HEADER, NULL,
+	    KR_PREFIX | KR_SECRET, NULL },
+	{ "secret", CSECT_NOTIFIER, "webhook", K_STRING, NULL, KR_SECRET,
+	    NULL },
+	{ "timeout", CSECT_NOTIFIER, "webhook", K_DURATION, NULL, 0, NULL },
+	{ "destinations", CSECT_NOTIFIER, "webhook", K_URLS, NULL, 0, NULL },
+	{ "webhook_url", CSECT_NOTIFIER, "discord", K_URL, NULL,
+	    KR_SECRET | KR_REQUIRED, "url" },
+};
+
+static const struct sectrule sectrules[] = {
+	{ "profiles.*", CSECT_PROFILE },
+	{ "profiles.*.services.*", CSECT_SERVICE },
+	{ "profiles.*.notifiers.*", CSECT_NOTIFIER },
+};
+
+/* The state of one parse, shared by the inih reader and handler. */
+struct parse {
+	const char	*file;		/* name used in messages */
+	const char	*text;
+	size_t		 len;
+	size_t		 pos;
+	unsigned	 line;		/* of the line inih is working on */
+	int		 failed;
+	char		*err;
+	size_t		 errlen;
+	struct config	*cfg;
+	const char	*envpath;	/* where a .env would be, or NULL */
+	struct dotenv	*dotenv;
+	int		 dotenv_read;
+	long		 cur;		/* current section, -1 before any */
+};
+
+static void	perr(struct parse *, unsigned, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+static void	add_warning(struct config *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+
+/* Record the first error as "file:line: message". */
+static void
+perr(struct parse *p, unsigned line, const char *fmt, ...)
+{
+	char	 msg[CONFIG_MAXMSG];
+	va_list	 ap;
+
+	if (p->failed)
+		return;
+	p->failed = 1;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	seterr(p->err, p->errlen, "%s:%u: %s", p->file, line, msg);
+}
+
+/* Add a warning to a snapshot. */
+static void
+add_warning(struct config *cfg, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	cfg->warnings = xreallocarray(cfg->warnings, cfg->nwarnings + 1,
+	    sizeof *cfg->warnings);
+	va_start(ap, fmt);
+	xvasprintf(&cfg->warnings[cfg->nwarnings++], fmt, ap);
+	va_end(ap);
+}
+
+/* Whether a did-you-mean candidate at distance d is close to word. */
+static int
+close_enough(size_t d, const char *word)
+{
+	size_t	 n = strlen(word);
+
+	return d <= (n <= 3 ? 1 : n <= 6 ? 2 : 3);
+}
+
+/* Whether a string is short and printable enough to quote in an error. */
+static int
+showable(const char *s)
+{
+	size_t	 n;
+
+	for (n = 0; s[n] != '\0'; n++)
+		if ((unsigned char)s[n] < 0x20 || s[n] == 0x7f)
+			return 0;
+	return n <= CONFIG_SHOWMAX;
+}
+
+/* "a, b, c" from a NULL-terminated list. */
+static void
+join_list(const char *const *list, char *buf, size_t len)
+{
+	size_t	 i;
+
+	buf[0] = '\0';
+	for (i = 0; list[i] != NULL; i++) {
+		if (i > 0)
+			strlcat(buf, ", ", len);
+		strlcat(buf, list[i], len);
+	}
+}
+
+/* The rule for a key in a kind of section, or NULL. */
+static const struct keyrule *
+keyrule_find(enum csect_kind kind, const char *name)
+{
+	const struct keyrule	*kr;
+	size_t			 i;
+
+	for (i = 0; i < nitems(keyrules); i++) {
+		kr = &keyrules[i];
+		if (kr->kind != kind)
+			continue;
+		if (kr->flags & KR_PREFIX) {
+			if (strncmp(name, kr->name, strlen(kr->name)) == 0)
+				return kr;
+		} else if (strcmp(name, kr->name) == 0)
+			return kr;
+	}
+	return NULL;
+}
+
+/* Whether a rule applies to a notifier of type (NULL: type not known). */
+static int
+keyrule_fits(const struct keyrule *kr, const char *type)
+{
+	return kr->ntype == NULL || type == NULL ||
+	    strcmp(kr->ntype, type) == 0;
+}
+
+/* The key called name in a section, or NULL. */
+const struct ckey *
+csection_key(const struct csection *sec, const char *name)
+{
+	size_t	 i;
+
+	if (sec == NULL)
+		return NULL;
+	for (i = 0; i < sec->nkeys; i++)
+		if (strcmp(sec->keys[i].name, name) == 0)
+			return &sec->keys[i];
+	return NULL;
+}
+
+/* The string value of a key, or NULL when absent or not a string. */
+const char *
+csection_str(const struct csection *sec, const char *name)
+{
+	const struct ckey	*k;
+
+	if ((k = csection_key(sec, name)) == NULL || k->v.type != CVAL_STRING)
+		return NULL;
+	return k->v.s;
+}
+
+/* A duration key in seconds ("10s" or 10), or dflt when absent. */
+long long
+csection_seconds(const struct csection *sec, const char *name,
+    long long dflt)
+{
+	const struct ckey	*k;
+	long long		 secs;
+
+	if ((k = csection_key(sec, name)) == NULL)
+		return dflt;
+	if (k->v.type == CVAL_INTEGER)
+		return k->v.i;
+	if (k->v.type == CVAL_STRING && parse_duration(k->v.s, &secs) == 0)
+		return secs;
+	return dflt;
+}
+
+/* Did-you-mean text for a key, or the list of known keys. */
+static void
+key_hint(enum csect_kind kind, const char *type, const char *name,
+    char *buf, size_t len)
+{
+	const struct keyrule	*kr, *best = NULL;
+	char			 cand[128], bestname[128], known[512];
+	const char		*us;
+	size_t			 i, d, bestd = (size_t)-1;
+
+	known[0] = '\0';
+	for (i = 0; i < nitems(keyrules); i++) {
+		kr = &keyrules[i];
+		if (kr->kind != kind || !keyrule_fits(kr, type))
+			continue;
+		if (kr->flags & KR_PREFIX) {
+			us = strchr(name, '_');
+			snprintf(cand, sizeof cand, "%s%s", kr->name,
+			    us != NULL && us[1] != '\0' ? us + 1 : "<Name>");
+			if (known[0] != '\0')
+				strlcat(known, ", ", sizeof known);
+			strlcat(known, kr->name, sizeof known);
+			strlcat(known, "<Name>", sizeof known);
+		} else {
+			strlcpy(cand, kr->name, sizeof cand);
+			if (known[0] != '\0')
+				strlcat(known, ", ", sizeof known);
+			strlcat(known, kr->name, sizeof known);
+		}
+		d = levenshtein(name, cand);
+		if (d < bestd && close_enough(d, name)) {
+			bestd = d;
+			best = kr;
+			strlcpy(bestname, cand, sizeof bestname);
+		}
+	}
+	if (best != NULL)
+		snprintf(buf, len, "did you mean '%s'?", bestname);
+	else if (type != NULL && kind == CSECT_NOTIFIER)
+		snprintf(buf, len, "keys for a %s notifier: %s", type, known);
+	else
+		snprintf(buf, len, "known keys: %s", known);
+}
+
+/* The notifier type set so far in a section, or NULL. */
+static const char *
+section_type(const struct csection *sec)
+{
+	const char	*type;
+	size_t		 i;
+
+	if (sec->kind != CSECT_NOTIFIER ||
+	    (type = csection_str(sec, "type")) == NULL)
+		return NULL;
+	for (i = 0; ntypes[i] != NULL; i++)
+		if (strcmp(ntypes[i], type) == 0)
+			return type;
+	return NULL;
+}
+
+/* The rule for a key in a section; NULL and an error when unknown. */
+static const struct keyrule *
+key_rule(struct parse *p, const struct csection *sec, const char *name)
+{
+	const struct keyrule	*kr;
+	char			 hint[768];
+
+	if ((kr = keyrule_find(sec->kind, name)) != NULL)
+		return kr;
+	key_hint(sec->kind, section_type(sec), name, hint, sizeof hint);
+	perr(p, p->line, "unknown key '%s' in [%s] (%s)", name, sec->name,
+	    hint);
+	return NULL;
+}
+
+/* Refuse a key before the first [section]. */
+static void
+outside_section(struct parse *p, const char *name)
+{
+	perr(p, p->line, "key '%s' is outside any section; put it under a "
+	    "[profiles.NAME] header", name);
+}
+
+/* Refuse a key that belongs to another notifier type. */
+static int
+wrong_type(struct parse *p, const struct csection *sec,
+    const struct keyrule *kr, const char *name, unsigned line)
+{
+	const char	*type;
+	char		 hint[768];
+
+	if ((type = section_type(sec)) == NULL || keyrule_fits(kr, type))
+		return 0;
+	if (kr->counterpart != NULL)
+		snprintf(hint, sizeof hint, "did you mean '%s'?",
+		    kr->counterpart);
+	else
+		key_hint(sec->kind, type, name, hint, sizeof hint);
+	perr(p, line, "key '%s' does not belong to a %s notifier (%s)", name,
+	    type, hint);
+	return -1;
+}
+
+/*
+ * Check that s is an http:// or https:// URL with a host (and a valid
+ * port, if any). On success *host and *hostend bracket host[:port].
+ */
+static int
+url_valid(const char *s, const char **host, const char **hostend)
+{
+	const char	*p, *q, *end, *h, *colon;
+	size_t		 n;
+
+	if (strncasecmp(s, "http://", 7) == 0)
+		p = s + 7;
+	else if (strncasecmp(s, "https://", 8) == 0)
+		p = s + 8;
+	else
+		return 0;
+	for (q = s; *q != '\0'; q++)
+		if ((unsigned char)*q <= 0x20 || *q == 0x7f)
+			return 0;
+	end = p + strcspn(p, "/?#");
+	for (h = p, q = p; q < end; q++)
+		if (*q == '@')
+			h = q + 1;
+	if (h == end)
+		return 0;
+	if (*h == '[') {
+		if ((q = memchr(h, ']', end - h)) == NULL || q == h + 1)
+			return 0;
+		colon = q + 1 < end ? q + 1 : NULL;
+		if (colon != NULL && *colon != ':')
+			return 0;
+	} else {
+		colon = memchr(h, ':', end - h);
+		if (colon == h)
+			return 0;
+	}
+	if (colon != NULL) {
+		n = end - colon - 1;
+		if (n == 0 || n > 5 || strspn(colon + 1, "0123456789") < n ||
+		    strtol(colon + 1, NULL, 10) > 65535)
+			return 0;
+	}
+	if (host != NULL) {
+		*host = h;
+		*hostend = end;
+	}
+	return 1;
+}
+
+/* How to name a value in an error without printing a secret. */
+static void
+subject(const struct ckey *k, const char *src, char *buf, size_t len)
+{
+	if (k->env != NULL)
+		snprintf(buf, len, "%s (from %s)", k->env, src);
+	else if (!k->secret && k->v.type == CVAL_STRING && showable(k->v.s))
+		snprintf(buf, len, "%s '%s'", k->name, k->v.s);
+	else
+		snprintf(buf, len, "%s", k->name);
+}
+
+/* "a string", "an integer", ... */
+static const char *
+type_name(const struct cval *v)
+{
+	switch (v->type) {
+	case CVAL_STRING:
+		return "a string";
+	case CVAL_INTEGER:
+		return "an integer";
+	case CVAL_FLOAT:
+		return "a float";
+	case CVAL_BOOL:
+		return "a boolean";
+	default:
+		return "an array";
+	}
+}
+
+/* One of kr->choices. */
+static int
+check_enum(struct parse *p, const struct keyrule *kr, const struct ckey *k,
+    const char *src)
+{
+	char	 list[256], subj[512], hint[128];
+	size_t	 i, d, bestd = (size_t)-1;
+
+	join_list(kr->choices, list, sizeof list);
+	if (k->v.type != CVAL_STRING) {
+		perr(p, k->line, "%s must be a string, one of %s (not %s)",
+		    k->name, list, type_name(&k->v));
+		return -1;
+	}
+	hint[0] = '\0';
+	for (i = 0; kr->choices[i] != NULL; i++) {
+		if (strcmp(kr->choices[i], k->v.s) == 0)
+			return 0;
+		d = levenshtein(k->v.s, kr->choices[i]);
+		if (k->env == NULL && d < bestd && close_enough(d, k->v.s)) {
+			bestd = d;
+			snprintf(hint, sizeof hint, " (did you mean '%s'?)",
+			    kr->choices[i]);
+		}
+	}
+	subject(k, src, subj, sizeof subj);
+	perr(p, k->line, "%s is not one of %s%s", subj, list, hint);
+	return -1;
+}
+
+/* A string or an array of strings, none empty. */
+static int
+check_globs(struct parse *p, const struct ckey *k)
+{
+	size_t	 i;
+
+	if (k->v.type == CVAL_STRING) {
+		if (k->v.s[0] == '\0') {
+			perr(p, k->line, "%s is empty", k->name);
+			return -1;
+		}
+		return 0;
+	}
+	if (k->v.type != CVAL_ARRAY) {
+		perr(p, k->line, "%s must be a string or an array of strings",
+		    k->name);
+		return -1;
+	}
+	if (k->v.nitems == 0) {
+		perr(p, k->line, "%s needs at least one path or glob", k->name);
+		return -1;
+	}
+	for (i = 0; i < k->v.nitems; i++) {
+		if (k->v.items[i].type != CVAL_STRING) {
+			perr(p, k->line, "%s must be a string or an array of "
+			    "strings", k->name);
+			return -1;
+		}
+		if (k->v.items[i].s[0] == '\0') {
+			perr(p, k->line, "%s holds an empty string", k->name);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* An array of http(s) URL prefixes. */
+static int
+check_urls(struct parse *p, const struct ckey *k)
+{
+	const struct cval	*item;
+	size_t			 i;
+
+	if (k->v.type != CVAL_ARRAY) {
+		perr(p, k->line, "%s must be an array of URLs, e.g. "
+		    "[\"https://hooks.example.com/\"]", k->name);
+		return -1;
+	}
+	for (i = 0; i < k->v.nitems; i++) {
+		item = &k->v.items[i];
+		if (item->type != CVAL_STRING) {
+			perr(p, k->line, "%s must hold only strings (URLs)",
+			    k->name);
+			return -1;
+		}
+		if (!url_valid(item->s, NULL, NULL)) {
+			if (showable(item->s))
+				perr(p, k->line, "'%s' in %s is not an http(s) "
+				    "URL", item->s, k->name);
+			else
+				perr(p, k->line, "item %zu of %s is not an "
+				    "http(s) URL", i + 1, k->name);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* An HTTP header: a name after header_, a one-line non-empty value. */
+static int
+check_header(struct parse *p, const struct keyrule *kr, const struct ckey *k,
+    const char *src)
+{
+	char	 subj[512];
+
+	if (k->name[strlen(kr->name)] == '\0') {
+		perr(p, k->line, "%s needs a header name after it, e.g. "
+		    "header_Authorization", k->name);
+		return -1;
+	}
+	if (k->v.type != CVAL_STRING) {
+		perr(p, k->line, "%s must be a string, not %s", k->name,
+		    type_name(&k->v));
+		return -1;
+	}
+	subject(k, src, subj, sizeof subj);
+	if (k->v.s[0] == '\0') {
+		perr(p, k->line, "%s is empty", subj);
+		return -1;
+	}
+	if (strpbrk(k->v.s, "\r\n") != NULL) {
+		perr(p, k->line, "%s contains a line break, which an HTTP "
+		    "header cannot hold", subj);
+		return -1;
+	}
+	return 0;
+}
+
+/* "10s" or a positive number of seconds. */
+static int
+check_duration(struct parse *p, const struct ckey *k, const char *src)
+{
+	char		 subj[512];
+	long long	 secs;
+
+	if (k->v.type == CVAL_INTEGER) {
+		if (k->v.i <= 0) {
+			perr(p, k->line, "%s must be a positive number of "
+			    "seconds", k->name);
+			return -1;
+		}
+		return 0;
+	}
+	if (k->v.type != CVAL_STRING) {
+		perr(p, k->line, "%s must be a duration like \"10s\" or a "
+		    "number of seconds, not %s", k->name, type_name(&k->v));
+		return -1;
+	}
+	subject(k, src, subj, sizeof subj);
+	if (parse_duration(k->v.s, &secs) == -1) {
+		perr(p, k->line, "%s is not a duration like \"10s\", \"2m\" or "
+		    "\"1h\"", subj);
+		return -1;
+	}
+	if (secs == 0) {
+		perr(p, k->line, "%s must be longer than 0s", subj);
+		return -1;
+	}
+	return 0;
+}
+
+/* Check one value against its rule. */
+static int
+check_key(struct parse *p, const struct keyrule *kr, const struct ckey *k,
+    const char *src)
+{
+	char	 subj[512];
+
+	switch (kr->check) {
+	case K_STRING:
+		if (k->v.type != CVAL_STRING) {
+			perr(p, k->line, "%s must be a string, not %s",
+			    k->name, type_name(&k->v));
+			return -1;
+		}
+		if (k->v.s[0] == '\0') {
+			perr(p, k->line, "%s is empty", k->name);
+			return -1;
+		}
+		return 0;
+	case K_BOOL:
+		if (k->v.type != CVAL_BOOL) {
+			perr(p, k->line, "%s must be true or false (not %s)",
+			    k->name, type_name(&k->v));
+			return -1;
+		}
+		return 0;
+	case K_ENUM:
+		return check_enum(p, kr, k, src);
+	case K_GLOBS:
+		return check_globs(p, k);
+	case K_URL:
+		if (k->v.type != CVAL_STRING) {
+			perr(p, k->line, "%s must be a string (an http(s) "
+			    "URL), not %s", k->name, type_name(&k->v));
+			return -1;
+		}
+		if (!url_valid(k->v.s, NULL, NULL)) {
+			subject(k, src, subj, sizeof subj);
+			perr(p, k->line, "%s is not an http(s) URL", subj);
+			return -1;
+		}
+		return 0;
+	case K_HEADER:
+		return check_header(p, kr, k, src);
+	case K_DURATION:
+		return check_duration(p, k, src);
+	case K_URLS:
+		return check_urls(p, k);
+	}
+	return 0;
+}
+
+/* Read the .env beside the config the first time a variable is missing. */
+static int
+dotenv_need(struct parse *p)
+{
+	char	 msg[CONFIG_MAXMSG];
+
+	if (p->dotenv_read || p->envpath == NULL)
+		return 0;
+	p->dotenv_read = 1;
+	if (dotenv_load(p->envpath, &p->dotenv, msg, sizeof msg) == -1) {
+		if (!p->failed)
+			seterr(p->err, p->errlen, "%s", msg);
+		p->failed = 1;
+		return -1;
+	}
+	if (p->dotenv == NULL)
+		return 0;
+	p->cfg->envfile = xstrdup(p->envpath);
+	if (p->dotenv->exposed)
+		add_warning(p->cfg, "%s holds secrets and is readable by group "
+		    "or others; run chmod 600 %s", p->envpath, p->envpath);
+	return 0;
+}
+
+/*
+ * Resolve "env:NAME": the process environment first, then the .env file.
+ * *src is set to where the value came from.
+ */
+static int
+resolve_env(struct parse *p, struct ckey *k, const char **src)
+{
+	const char	*name, *val;
+	size_t		 i;
+
+	*src = NULL;
+	for (i = 0; i < k->v.nitems; i++) {
+		if (k->v.items[i].type == CVAL_STRING &&
+		    strncmp(k->v.items[i].s, "env:", 4) == 0) {
+			perr(p, k->line, "env: values cannot be used inside an "
+			    "array (in '%s')", k->name);
+			return -1;
+		}
+	}
+	if (k->v.type != CVAL_STRING || strncmp(k->v.s, "env:", 4) != 0)
+		return 0;
+	name = k->v.s + 4;
+	if (!dotenv_name_valid(name, strlen(name))) {
+		perr(p, k->line, "the value of '%s' starts with env: but is not "
+		    "followed by a variable name (letters, digits and '_', not "
+		    "starting with a digit)", k->name);
+		return -1;
+	}
+	if ((val = getenv(name)) != NULL)
+		*src = "the environment";
+	else {
+		if (dotenv_need(p) == -1)
+			return -1;
+		if ((val = dotenv_get(p->dotenv, name)) != NULL)
+			*src = p->envpath;
+	}
+	if (val == NULL) {
+		perr(p, k->line, "environment variable %s is not set (looked in "
+		    "the environment%s%s)", name, p->envpath != NULL ?
+		    " and " : "", p->envpath != NULL ? p->envpath : "");
+		return -1;
+	}
+	if (*val == '\0') {
+		perr(p, k->line, "environment variable %s is empty (in %s)",
+		    name, *src);
+		return -1;
+	}
+	k->env = xstrdup(name);
+	free(k->v.s);
+	k->v.s = xstrdup(val);
+	return 0;
+}
+
+/* Free what a key holds. */
+static void
+ckey_free(struct ckey *k)
+{
+	free(k->name);
+	free(k->env);
+	cval_free(&k->v);
+}
+
+/* Refuse a key set twice (HTTP header names match without case). */
+static int
+key_duplicate(struct parse *p, const struct csection *sec,
+    const struct keyrule *kr, const char *name)
+{
+	const struct ckey	*k;
+	size_t			 i;
+
+	for (i = 0; i < sec->nkeys; i++) {
+		k = &sec->keys[i];
+		if (strcmp(k->name, name) == 0) {
+			perr(p, p->line, "duplicate key '%s' in [%s] (first set "
+			    "on line %u)", name, sec->name, k->line);
+			return -1;
+		}
+		if ((kr->flags & KR_PREFIX) && strcasecmp(k->name, name) == 0) {
+			perr(p, p->line, "duplicate key '%s' in [%s] (%s on line "
+			    "%u is the same HTTP header)", name, sec->name,
+			    k->name, k->line);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The inih handler: one key = value, in section "N" (our index). */
+static int
+handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct parse		*p = user;
+	struct csection		*sec;
+	const struct keyrule	*kr;
+	struct ckey		 k;
+	char			 msg[CONFIG_MAXMSG], *end;
+	const char		*src;
+	unsigned long		 idx;
+
+	if (p->failed)
+		return 0;
+	if (*section == '\0') {
+		outside_section(p, name);
+		return 0;
+	}
+	errno = 0;
+	idx = strtoul(section, &end, 10);
+	if (errno != 0 || *end != '\0' || idx >= p->cfg->nsections) {
+		perr(p, p->line, "internal error: unknown section index");
+		return 0;
+	}
+	sec = &p->cfg->sections[idx];
+	if ((kr = key_rule(p, sec, name)) == NULL)
+		return 0;
+	if (key_duplicate(p, sec, kr, name) == -1 ||
+	    wrong_type(p, sec, kr, name, p->line) == -1)
+		return 0;
+	memset(&k, 0, sizeof k);
+	k.name = xstrdup(name);
+	k.line = p->line;
+	k.secret = (kr->flags & KR_SECRET) != 0;
+	if (toml_value(value, name, 1, &k.v, msg, sizeof msg) == -1) {
+		perr(p, p->line, "internal error: %s", msg);
+		ckey_free(&k);
+		return 0;
+	}
+	if (resolve_env(p, &k, &src) == -1 ||
+	    check_key(p, kr, &k, src) == -1) {
+		ckey_free(&k);
+		return 0;
+	}
+	sec->keys = xreallocarray(sec->keys, sec->nkeys + 1,
+	    sizeof *sec->keys);
+	sec->keys[sec->nkeys++] = k;
+	return 1;
+}
+
+/* The profile called name, created (line 0) when first seen. */
+static size_t
+profile_get(struct config *cfg, const char *name)
+{
+	struct cprofile	*prof;
+	size_t		 i;
+
+	for (i = 0; i < cfg->nprofiles; i++)
+		if (strcmp(cfg->profiles[i].name, name) == 0)
+			return i;
+	cfg->profiles = xreallocarray(cfg->profiles, cfg->nprofiles + 1,
+	    sizeof *cfg->profiles);
+	prof = &cfg->profiles[cfg->nprofiles];
+	memset(prof, 0, sizeof *prof);
+	prof->name = xstrdup(name);
+	return cfg->nprofiles++;
+}
+
+/* Which section rule matches a header's names, or NULL. */
+static const struct sectrule *
+sectrule_match(char **parts, size_t nparts)
+{
+	const char	*pat, *dot;
+	size_t		 i, j, n;
+
+	for (i = 0; i < nitems(sectrules); i++) {
+		pat = sectrules[i].pattern;
+		for (j = 0; j < nparts && *pat != '\0'; j++) {
+			dot = strchr(pat, '.');
+			n = dot != NULL ? (size_t)(dot - pat) : strlen(pat);
+			if (!(n == 1 && *pat == '*') && (strlen(parts[j]) != n ||
+			    strncmp(parts[j], pat, n) != 0))
+				break;
+			pat += n + (dot != NULL);
+		}
+		if (j == nparts && *pat == '\0')
+			return &sectrules[i];
+	}
+	return NULL;
+}
+
+/* Refuse an unknown section, with a did-you-mean when one is close. */
+static void
+unknown_section(struct parse *p, const char *name, char **parts,
+    size_t nparts)
+{
+	char		 cand[1024], best[1024], piece[64];
+	const char	*pat;
+	size_t		 i, j, n, d, bestd = (size_t)-1;
+
+	for (i = 0; i < nitems(sectrules); i++) {
+		cand[0] = '\0';
+		pat = sectrules[i].pattern;
+		for (j = 0; j < nparts && *pat != '\0'; j++) {
+			if (j > 0)
+				strlcat(cand, ".", sizeof cand);
+			n = strcspn(pat, ".");
+			if (n == 1 && pat[0] == '*')
+				strlcat(cand, parts[j], sizeof cand);
+			else {
+				snprintf(piece, sizeof piece, "%.*s", (int)n,
+				    pat);
+				strlcat(cand, piece, sizeof cand);
+			}
+			pat += n;
+			if (*pat == '.')
+				pat++;
+		}
+		if (j != nparts || *pat != '\0')
+			continue;
+		d = levenshtein(name, cand);
+		if (d < bestd && close_enough(d, name)) {
+			bestd = d;
+			strlcpy(best, cand, sizeof best);
+		}
+	}
+	if (bestd != (size_t)-1)
+		perr(p, p->line, "unknown section [%s] (did you mean [%s]?)",
+		    name, best);
+	else
+		perr(p, p->line, "unknown section [%s] (sections are "
+		    "[profiles.NAME], [profiles.NAME.services.NAME] and "
+		    "[profiles.NAME.notifiers.NAME])", name);
+}
+
+/* Start a new [section]; its keys follow. */
+static int
+section_open(struct parse *p, const struct tline *tl)
+{
+	const struct sectrule	*sr;
+	struct csection		*sec;
+	struct cprofile		*prof;
+	char			*name = NULL, *tmp;
+	size_t			 i, pi;
+
+	for (i = 0; i < tl->nparts; i++) {
+		xasprintf(&tmp, "%s%s%s", name != NULL ? name : "",
+		    i > 0 ? "." : "", tl->parts[i]);
+		free(name);
+		name = tmp;
+	}
+	if ((sr = sectrule_match(tl->parts, tl->nparts)) == NULL) {
+		unknown_section(p, name, tl->parts, tl->nparts);
+		free(name);
+		return -1;
+	}
+	for (i = 0; i < p->cfg->nsections; i++) {
+		if (strcmp(p->cfg->sections[i].name, name) == 0) {
+			perr(p, p->line, "duplicate section [%s] (first on line "
+			    "%u)", name, p->cfg->sections[i].line);
+			free(name);
+			return -1;
+		}
+	}
+	pi = profile_get(p->cfg, tl->parts[1]);
+	p->cfg->sections = xreallocarray(p->cfg->sections,
+	    p->cfg->nsections + 1, sizeof *p->cfg->sections);
+	sec = &p->cfg->sections[p->cfg->nsections];
+	memset(sec, 0, sizeof *sec);
+	sec->name = name;
+	sec->kind = sr->kind;
+	sec->profile = xstrdup(tl->parts[1]);
+	sec->sub = sr->kind != CSECT_PROFILE ? xstrdup(tl->parts[3]) : NULL;
+	sec->line = p->line;
+	prof = &p->cfg->profiles[pi];
+	if (sr->kind == CSECT_PROFILE)
+		prof->line = p->line;
+	else if (sr->kind == CSECT_SERVICE) {
+		prof->services = xreallocarray(prof->services,
+		    prof->nservices + 1, sizeof *prof->services);
+		prof->services[prof->nservices++] = p->cfg->nsections;
+	} else {
+		prof->notifiers = xreallocarray(prof->notifiers,
+		    prof->nnotifiers + 1, sizeof *prof->notifiers);
+		prof->notifiers[prof->nnotifiers++] = p->cfg->nsections;
+	}
+	p->cur = (long)p->cfg->nsections++;
+	return 0;
+}
+
+/* Check what a section needs once all its keys are in. */
+static int
+section_finish(struct parse *p)
+{
+	const struct csection	*sec;
+	const struct keyrule	*kr;
+	const char		*type;
+	char			 list[256];
+	size_t			 i;
+
+	if (p->cur < 0)
+		return 0;
+	sec = &p->cfg->sections[p->cur];
+	type = section_type(sec);
+	if (sec->kind == CSECT_NOTIFIER && type == NULL) {
+		join_list(ntypes, list, sizeof list);
+		perr(p, sec->line, "[%s] needs type = \"...\" (one of %s)",
+		    sec->name, list);
+		return -1;
+	}
+	for (i = 0; i < sec->nkeys; i++) {
+		kr = keyrule_find(sec->kind, sec->keys[i].name);
+		if (wrong_type(p, sec, kr, sec->keys[i].name,
+		    sec->keys[i].line) == -1)
+			return -1;
+	}
+	for (i = 0; i < nitems(keyrules); i++) {
+		kr = &keyrules[i];
+		if (kr->kind != sec->kind || !(kr->flags & KR_REQUIRED) ||
+		    (kr->ntype != NULL && (type == NULL ||
+		    strcmp(kr->ntype, type) != 0)))
+			continue;
+		if (csection_key(sec, kr->name) != NULL)
+			continue;
+		if (type != NULL)
+			perr(p, sec->line, "[%s] is missing '%s', which a %s "
+			    "notifier needs", sec->name, kr->name, type);
+		else
+			perr(p, sec->line, "[%s] is missing '%s'", sec->name,
+			    kr->name);
+		return -1;
+	}
+	return 0;
+}
+
+/* Turn one physical line into the canonical line inih will read. */
+static char *
+normalise(struct parse *p, const char *line)
+{
+	const struct keyrule	*kr;
+	struct tline		 tl;
+	struct cval		 v;
+	char			 msg[CONFIG_MAXMSG], *canon = NULL, *val;
+	int			 quiet;
+
+	if (toml_split(line, &tl, msg, sizeof msg) == -1) {
+		perr(p, p->line, "%s", msg);
+		goto out;
+	}
+	switch (tl.kind) {
+	case TLINE_BLANK:
+		canon = xstrdup("");
+		break;
+	case TLINE_HEADER:
+		if (section_finish(p) == -1 || section_open(p, &tl) == -1)
+			goto out;
+		xasprintf(&canon, "[%ld]", p->cur);
+		break;
+	case TLINE_KEY:
+		if (p->cur < 0) {
+			outside_section(p, tl.key);
+			goto out;
+		}
+		if ((kr = key_rule(p, &p->cfg->sections[p->cur],
+		    tl.key)) == NULL)
+			goto out;
+		quiet = (kr->flags & KR_SECRET) != 0;
+		if (toml_value(tl.rest, tl.key, quiet, &v, msg,
+		    sizeof msg) == -1) {
+			perr(p, p->line, "%s", msg);
+			goto out;
+		}
+		val = toml_emit(&v);
+		cval_free(&v);
+		xasprintf(&canon, "%s=%s", tl.key, val);
+		free(val);
+		break;
+	}
+out:
+	toml_line_free(&tl);
+	return canon;
+}
+
+/*
+ * The inih reader: take the next physical line, normalise it and hand
+ * inih the canonical form; NULL at the end or after an error.
+ */
+static char *
+reader(char *buf, int num, void *arg)
+{
+	struct parse	*p = arg;
+	const char	*start, *nl;
+	char		*line, *canon;
+	size_t		 n, len;
+
+	if (p->failed || p->pos >= p->len)
+		return NULL;
+	start = p->text + p->pos;
+	nl = memchr(start, '\n', p->len - p->pos);
+	n = (nl != NULL ? (size_t)(nl - start) : p->len - p->pos);
+	p->pos += n + (nl != NULL);
+	p->line++;
+	if (p->line == 1 && n >= 3 && memcmp(start, "\xef\xbb\xbf", 3) == 0) {
+		start += 3;
+		n -= 3;
+	}
+	if (n > 0 && start[n - 1] == '\r')
+		n--;
+	if (memchr(start, '\0', n) != NULL) {
+		perr(p, p->line, "NUL byte in the file");
+		return NULL;
+	}
+	if (!toml_utf8_valid(start, n)) {
+		perr(p, p->line, "the line is not valid UTF-8");
+		return NULL;
+	}
+	line = xstrndup(start, n);
+	canon = normalise(p, line);
+	free(line);
+	if (canon == NULL)
+		return NULL;
+	len = strlen(canon);
+	if (num < 3 || len + 2 > (size_t)num) {
+		perr(p, p->line, "line too long for the config reader (%zu "
+		    "characters, at most %d); move long values into the "
+		    "environment and write key = \"env:NAME\"", len, num - 2);
+		free(canon);
+		return NULL;
+	}
+	memcpy(buf, canon, len);
+	buf[len] = '\n';
+	buf[len + 1] = '\0';
+	free(canon);
+	return buf;
+}
+
+/* Settle each profile's backend and active flag; one active at most. */
+static int
+finalize(struct parse *p)
+{
+	struct config		*cfg = p->cfg;
+	struct cprofile		*prof;
+	const struct csection	*sec;
+	const struct ckey	*k, *first = NULL;
+	const char		*backend, *firstname = NULL;
+	char			 name[512];
+	size_t			 i;
+
+	if (section_finish(p) == -1)
+		return -1;
+	for (i = 0; i < cfg->nprofiles; i++) {
+		prof = &cfg->profiles[i];
+		snprintf(name, sizeof name, "profiles.%s", prof->name);
+		sec = config_section(cfg, name);
+		backend = csection_str(sec, "backend");
+		prof->backend = xstrdup(backend != NULL ? backend : "local");
+		if ((k = csection_key(sec, "active")) == NULL || !k->v.b)
+			continue;
+		prof->active = 1;
+		if (first != NULL) {
+			perr(p, k->line, "profiles '%s' (line %u) and '%s' "
+			    "(line %u) are both active = true; mark only one",
+			    firstname, first->line, prof->name, k->line);
+			return -1;
+		}
+		first = k;
+		firstname = prof->name;
+	}
+	return 0;
+}
+
+/* Free a snapshot. */
+void
+config_free(struct config *cfg)
+{
+	struct csection	*sec;
+	size_t		 i, j;
+
+	if (cfg == NULL)
+		return;
+	for (i = 0; i < cfg->nsections; i++) {
+		sec = &cfg->sections[i];
+		for (j = 0; j < sec->nkeys; j++)
+			ckey_free(&sec->keys[j]);
+		free(sec->keys);
+		free(sec->name);
+		free(sec->profile);
+		free(sec->sub);
+	}
+	free(cfg->sections);
+	for (i = 0; i < cfg->nprofiles; i++) {
+		free(cfg->profiles[i].name);
+		free(cfg->profiles[i].backend);
+		free(cfg->profiles[i].services);
+		free(cfg->profiles[i].notifiers);
+	}
+	free(cfg->profiles);
+	for (i = 0; i < cfg->nwarnings; i++)
+		free(cfg->warnings[i]);
+	free(cfg->warnings);
+	free(cfg->path);
+	free(cfg->envfile);
+	free(cfg);
+}
+
+/*
+ * Parse a configuration's text; name is used in messages and kept as the
+ * path. envfile is the .env to read for env:NAME values the process
+ * environment lacks (NULL: none). NULL and the first error on failure.
+ */
+struct config *
+config_parse(const char *name, const char *text, size_t len,
+    const char *envfile, char *err, size_t errlen)
+{
+	struct parse	 p;
+	int		 rc;
+
+	memset(&p, 0, sizeof p);
+	p.file = name;
+	p.text = text;
+	p.len = len;
+	p.err = err;
+	p.errlen = errlen;
+	p.envpath = envfile;
+	p.cur = -1;
+	p.cfg = xcalloc(1, sizeof *p.cfg);
+	p.cfg->path = xstrdup(name);
+	rc = ini_parse_stream(reader, &p, handler, &p);
+	if (!p.failed && rc == -2)
+		perr(&p, p.line, "out of memory");
+	else if (!p.failed && rc != 0)
+		perr(&p, rc > 0 ? (unsigned)rc : p.line, "the config reader "
+		    "could not read this line");
+	if (!p.failed)
+		finalize(&p);
+	dotenv_free(p.dotenv);
+	if (p.failed) {
+		config_free(p.cfg);
+		return NULL;
+	}
+	return p.cfg;
+}
+
+/* Read a whole file of at most CONFIG_MAXSIZE bytes; errno on failure. */
+static char *
+read_all(int fd, size_t *lenp)
+{
+	char	*buf = NULL;
+	size_t	 len = 0, size = 0;
+	ssize_t	 n;
+
+	for (;;) {
+		if (len == size) {
+			if (size >= CONFIG_MAXSIZE) {
+				free(buf);
+				errno = EFBIG;
+				return NULL;
+			}
+			size = size == 0 ? 8192 : size * 2;
+			buf = xreallocarray(buf, size, 1);
+		}
+		if ((n = read(fd, buf + len, size - len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			free(buf);
+			return NULL;
+		}
+		if (n == 0)
+			break;
+		len += n;
+	}
+	*lenp = len;
+	return buf;
+}
+
+/* The .env beside a config file, with an absolute directory if possible. */
+static char *
+envfile_for(const char *path)
+{
+	char		 dir[PATH_MAX], real[PATH_MAX], *env;
+	const char	*slash;
+
+	if ((slash = strrchr(path, '/')) == NULL)
+		strlcpy(dir, ".", sizeof dir);
+	else if (slash == path)
+		strlcpy(dir, "/", sizeof dir);
+	else
+		snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+	if (realpath(dir, real) != NULL)
+		strlcpy(dir, real, sizeof dir);
+	xasprintf(&env, "%s%s.env", dir, dir[strlen(dir) - 1] == '/' ?
+	    "" : "/");
+	return env;
+}
+
+/* Whether a snapshot holds a secret written literally in the file. */
+static int
+has_literal_secret(const struct config *cfg)
+{
+	const struct csection	*sec;
+	size_t			 i, j;
+
+	for (i = 0; i < cfg->nsections; i++) {
+		sec = &cfg->sections[i];
+		for (j = 0; j < sec->nkeys; j++)
+			if (sec->keys[j].secret && sec->keys[j].env == NULL)
+				return 1;
+	}
+	return 0;
+}
+
+/* Read and parse a configuration file. */
+struct config *
+config_load(const char *path, char *err, size_t errlen)
+{
+	struct config	*cfg;
+	struct stat	 st;
+	char		*text, *envfile;
+	size_t		 len;
+	int		 fd, saved;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		seterr(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) == -1 || (text = read_all(fd, &len)) == NULL) {
+		saved = errno;
+		close(fd);
+		if (saved == EFBIG)
+			seterr(err, errlen, "%s: the file is larger than %d "
+			    "bytes", path, CONFIG_MAXSIZE);
+		else
+			seterr(err, errlen, "%s: %s", path, strerror(saved));
+		return NULL;
+	}
+	close(fd);
+	envfile = envfile_for(path);
+	cfg = config_parse(path, text, len, envfile, err, errlen);
+	free(envfile);
+	free(text);
+	if (cfg != NULL && (st.st_mode & (S_IRGRP | S_IROTH)) &&
+	    has_literal_secret(cfg))
+		add_warning(cfg, "%s holds secrets and is readable by group or "
+		    "others; run chmod 600 %s", path, path);
+	return cfg;
+}
+
+/* Put dir + rest into buf; the path if the file exists, else NULL. */
+static const char *
+try_path(char *buf, size_t len, const char *dir, const char *rest)
+{
+	if ((size_t)snprintf(buf, len, "%s%s", dir, rest) >= len)
+		return NULL;
+	if (access(buf, F_OK) != 0)
+		return NULL;
+	return buf;
+}
+
+/*
+ * The configuration file to read: $TINKR_CONFIG (even when missing, so
+ * that loading it reports the mistake), else the first that exists of
+ * ~/.tinkr/config.toml, $XDG_CONFIG_HOME/tinkr/tinkr.toml (default
+ * ~/.config) and /etc/tinkr/tinkr.toml. NULL when there is none.
+ */
+const char *
+config_find_path(char *buf, size_t len)
+{
+	const char	*env, *home, *xdg;
+
+	if ((env = getenv("TINKR_CONFIG")) != NULL && *env != '\0') {
+		if (strlcpy(buf, env, len) >= len)
+			return NULL;
+		return buf;
+	}
+	home = getenv("HOME");
+	if (home != NULL && *home == '\0')
+		home = NULL;
+	if (home != NULL && try_path(buf, len, home,
+	    "/.tinkr/config.toml") != NULL)
+		return buf;
+	xdg = getenv("XDG_CONFIG_HOME");
+	if (xdg != NULL && *xdg == '/') {
+		if (try_path(buf, len, xdg, "/tinkr/tinkr.toml") != NULL)
+			return buf;
+	} else if (home != NULL && try_path(buf, len, home,
+	    "/.config/tinkr/tinkr.toml") != NULL)
+		return buf;
+	return try_path(buf, len, "/etc/tinkr/tinkr.toml", "");
+}
+
+/* The built-in snapshot: one profile, "default", on the local backend. */
+struct config *
+config_default(void)
+{
+	struct config	*cfg;
+
+	cfg = xcalloc(1, sizeof *cfg);
+	cfg->profiles = xcalloc(1, sizeof *cfg->profiles);
+	cfg->profiles[0].name = xstrdup("default");
+	cfg->profiles[0].backend = xstrdup("local");
+	cfg->nprofiles = 1;
+	return cfg;
+}
+
+/* The profile called name, or NULL. */
+const struct cprofile *
+config_profile(const struct config *cfg, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < cfg->nprofiles; i++)
+		if (strcmp(cfg->profiles[i].name, name) == 0)
+			return &cfg->profiles[i];
+	return NULL;
+}
+
+/* The section with this full name ("profiles.demo.services.api"), or NULL. */
+const struct csection *
+config_section(const struct config *cfg, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < cfg->nsections; i++)
+		if (strcmp(cfg->sections[i].name, name) == 0)
+			return &cfg->sections[i];
+	return NULL;
+}
+
+/* A profile's notifier section called name, or NULL. */
+const struct csection *
+config_notifier(const struct config *cfg, const struct cprofile *prof,
+    const char *name)
+{
+	const struct csection	*sec;
+	size_t			 i;
+
+	for (i = 0; i < prof->nnotifiers; i++) {
+		sec = &cfg->sections[prof->notifiers[i]];
+		if (strcmp(sec->sub, name) == 0)
+			return sec;
+	}
+	return NULL;
+}
+
+/* "a, b" -- the profile names, for messages. */
+static void
+profile_list(const struct config *cfg, char *buf, size_t len)
+{
+	size_t	 i;
+
+	if (cfg->nprofiles == 0) {
+		strlcpy(buf, "none", len);
+		return;
+	}
+	buf[0] = '\0';
+	for (i = 0; i < cfg->nprofiles; i++) {
+		if (i > 0)
+			strlcat(buf, ", ", len);
+		strlcat(buf, cfg->profiles[i].name, len);
+	}
+}
+
+/*
+ * Choose the profile: --profile (flag), then $TINKR_PROFILE, then the one
+ * with active = true, then the one called "default". *how says which.
+ */
+const char *
+config_select_profile(const struct config *cfg, const char *flag,
+    const char **how, char *err, size_t errlen)
+{
+	const struct cprofile	*prof;
+	const char		*env, *where, *dummy;
+	char			 list[1024];
+	size_t			 i;
+
+	if (how == NULL)
+		how = &dummy;
+	*how = NULL;
+	where = cfg->path != NULL ? cfg->path : "the built-in configuration";
+	profile_list(cfg, list, sizeof list);
+	if (flag != NULL && *flag != '\0') {
+		if ((prof = config_profile(cfg, flag)) == NULL) {
+			seterr(err, errlen, "no profile '%s' in %s (profiles: "
+			    "%s)", flag, where, list);
+			return NULL;
+		}
+		*how = "--profile";
+		return prof->name;
+	}
+	if ((env = getenv("TINKR_PROFILE")) != NULL && *env != '\0') {
+		if ((prof = config_profile(cfg, env)) == NULL) {
+			seterr(err, errlen, "TINKR_PROFILE: no profile '%s' in "
+			    "%s (profiles: %s)", env, where, list);
+			return NULL;
+		}
+		*how = "TINKR_PROFILE";
+		return prof->name;
+	}
+	for (i = 0; i < cfg->nprofiles; i++) {
+		if (cfg->profiles[i].active) {
+			*how = "active = true";
+			return cfg->profiles[i].name;
+		}
+	}
+	if ((prof = config_profile(cfg, "default")) != NULL) {
+		*how = "default";
+		return prof->name;
+	}
+	seterr(err, errlen, "no profile selected: pass --profile, set "
+	    "TINKR_PROFILE, or mark one profile active = true (profiles: %s)",
+	    list);
+	return NULL;
+}
+
+/* A value as JSON, by its type. */
+static json_t *
+cval_json(const struct cval *v)
+{
+	json_t	*a;
+	size_t	 i;
+
+	switch (v->type) {
+	case CVAL_STRING:
+		return json_string(v->s);
+	case CVAL_INTEGER:
+		return json_integer(v->i);
+	case CVAL_FLOAT:
+		if (isnan(v->f))
+			return json_string("nan");
+		if (isinf(v->f))
+			return json_string(v->f < 0 ? "-inf" : "inf");
+		return json_real(v->f);
+	case CVAL_BOOL:
+		return json_boolean(v->b);
+	case CVAL_ARRAY:
+		a = json_array();
+		for (i = 0; i < v->nitems; i++)
+			json_array_append_new(a, cval_json(&v->items[i]));
+		return a;
+	}
+	return json_null();
+}
+
+/* "https://host:port/<redacted>": where a secret URL goes, not its key. */
+static json_t *
+redacted_url(const char *s)
+{
+	const char	*host, *end;
+	json_t		*j;
+	char		*r;
+
+	if (!url_valid(s, &host, &end))
+		return json_string("<redacted>");
+	xasprintf(&r, "%s://%.*s/<redacted>", tolower((unsigned char)s[4]) ==
+	    's' ? "https" : "http", (int)(end - host), host);
+	j = json_string(r);
+	free(r);
+	return j;
+}
+
+/* A key's value as shown to people: env:NAME, redacted, or itself. */
+static json_t *
+ckey_json(const struct csection *sec, const struct ckey *k)
+{
+	const struct keyrule	*kr;
+	json_t			*j;
+	char			*s;
+
+	if (k->env != NULL) {
+		xasprintf(&s, "env:%s", k->env);
+		j = json_string(s);
+		free(s);
+		return j;
+	}
+	if (k->secret) {
+		kr = keyrule_find(sec->kind, k->name);
+		if (kr != NULL && kr->check == K_URL &&
+		    k->v.type == CVAL_STRING)
+			return redacted_url(k->v.s);
+		return json_string("<redacted>");
+	}
+	return cval_json(&k->v);
+}
+
+/* {"name", "logs": [...], "format"} */
+static json_t *
+service_json(const struct csection *sec)
+{
+	const struct ckey	*k;
+	json_t			*j, *logs;
+
+	k = csection_key(sec, "logs");
+	if (k == NULL)
+		logs = json_array();
+	else if (k->v.type == CVAL_ARRAY)
+		logs = ckey_json(sec, k);
+	else {
+		logs = json_array();
+		json_array_append_new(logs, ckey_json(sec, k));
+	}
+	j = json_object();
+	json_object_set_new(j, "name", json_string(sec->sub));
+	json_object_set_new(j, "logs", logs);
+	k = csection_key(sec, "format");
+	json_object_set_new(j, "format", k != NULL ? ckey_json(sec, k) :
+	    json_string("auto"));
+	return j;
+}
+
+/* {"name", "type", <keys>...} with secrets redacted. */
+static json_t *
+notifier_json(const struct csection *sec)
+{
+	const struct ckey	*k;
+	json_t			*j;
+	size_t			 i;
+
+	j = json_object();
+	json_object_set_new(j, "name", json_string(sec->sub));
+	k = csection_key(sec, "type");
+	json_object_set_new(j, "type", k != NULL ? ckey_json(sec, k) :
+	    json_null());
+	for (i = 0; i < sec->nkeys; i++) {
+		k = &sec->keys[i];
+		if (strcmp(k->name, "type") != 0)
+			json_object_set_new(j, k->name, ckey_json(sec, k));
+	}
+	return j;
+}
+
+/* One profile as JSON, secrets redacted. */
+json_t *
+config_profile_json(const struct config *cfg, const struct cprofile *prof)
+{
+	const struct csection	*sec;
+	const struct ckey	*k;
+	json_t			*j, *list;
+	char			 name[512];
+	size_t			 i;
+
+	j = json_object();
+	json_object_set_new(j, "name", json_string(prof->name));
+	snprintf(name, sizeof name, "profiles.%s", prof->name);
+	sec = config_section(cfg, name);
+	if ((k = csection_key(sec, "backend")) != NULL)
+		json_object_set_new(j, "backend", ckey_json(sec, k));
+	else
+		json_object_set_new(j, "backend", json_string(prof->backend));
+	json_object_set_new(j, "active", json_boolean(prof->active));
+	list = json_array();
+	for (i = 0; i < prof->nservices; i++)
+		json_array_append_new(list,
+		    service_json(&cfg->sections[prof->services[i]]));
+	json_object_set_new(j, "services", list);
+	list = json_array();
+	for (i = 0; i < prof->nnotifiers; i++)
+		json_array_append_new(list,
+		    notifier_json(&cfg->sections[prof->notifiers[i]]));
+	json_object_set_new(j, "notifiers", list);
+	return j;
+}
+
+/* The whole snapshot as JSON, secrets redacted. */
+json_t *
+config_json(const struct config *cfg)
+{
+	json_t	*j, *list;
+	size_t	 i;
+
+	j = json_object();
+	json_object_set_new(j, "path", cfg->path != NULL ?
+	    json_string(cfg->path) : json_null());
+	json_object_set_new(j, "env_file", cfg->envfile != NULL ?
+	    json_string(cfg->envfile) : json_null());
+	list = json_array();
+	for (i = 0; i < cfg->nprofiles; i++)
+		json_array_append_new(list,
+		    config_profile_json(cfg, &cfg->profiles[i]));
+	json_object_set_new(j, "profiles", list);
+	return j;
+}
