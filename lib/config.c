@@ -1103,6 +1103,19 @@ reader(char *buf, int num, void *arg)
 	return buf;
 }
 
+/* The [profiles.NAME] section of a profile, or NULL when implied. */
+static const struct csection *
+profile_section(const struct config *cfg, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < cfg->nsections; i++)
+		if (cfg->sections[i].kind == CSECT_PROFILE &&
+		    strcmp(cfg->sections[i].profile, name) == 0)
+			return &cfg->sections[i];
+	return NULL;
+}
+
 /* Settle each profile's backend and active flag; one active at most. */
 static int
 finalize(struct parse *p)
@@ -1112,15 +1125,13 @@ finalize(struct parse *p)
 	const struct csection	*sec;
 	const struct ckey	*k, *first = NULL;
 	const char		*backend, *firstname = NULL;
-	char			 name[512];
 	size_t			 i;
 
 	if (section_finish(p) == -1)
 		return -1;
 	for (i = 0; i < cfg->nprofiles; i++) {
 		prof = &cfg->profiles[i];
-		snprintf(name, sizeof name, "profiles.%s", prof->name);
-		sec = config_section(cfg, name);
+		sec = profile_section(cfg, prof->name);
 		backend = csection_str(sec, "backend");
 		prof->backend = xstrdup(backend != NULL ? backend : "local");
 		if ((k = csection_key(sec, "active")) == NULL || !k->v.b)
@@ -1604,13 +1615,11 @@ config_profile_json(const struct config *cfg, const struct cprofile *prof)
 	const struct csection	*sec;
 	const struct ckey	*k;
 	json_t			*j, *list;
-	char			 name[512];
 	size_t			 i;
 
 	j = json_object();
 	json_object_set_new(j, "name", json_string(prof->name));
-	snprintf(name, sizeof name, "profiles.%s", prof->name);
-	sec = config_section(cfg, name);
+	sec = profile_section(cfg, prof->name);
 	if ((k = csection_key(sec, "backend")) != NULL)
 		json_object_set_new(j, "backend", ckey_json(sec, k));
 	else

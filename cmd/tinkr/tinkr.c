@@ -221,9 +221,11 @@ parse_options(struct cmd_ctx *ctx, int argc, char **argv, int *words,
 			break;
 		case '?':
 		case ':':
-			if (optopt != 0 && optopt < 1000)
-				usage_error(ctx, "%s option -%c", ch == ':' ?
-				    "missing value for" : "unknown", optopt);
+			if (ch == ':')
+				usage_error(ctx, "missing value for option %s",
+				    argv[optind - 1]);
+			else if (optopt != 0 && optopt < 1000)
+				usage_error(ctx, "unknown option -%c", optopt);
 			else
 				usage_error(ctx, "%s option %s", ch == ':' ?
 				    "missing value for" : "unknown",

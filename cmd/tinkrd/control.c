@@ -25,6 +25,7 @@ int
 control_listen(struct tinkrd *d, char *err, size_t errlen)
 {
 	struct sockaddr_un	 sun;
+	struct stat		 sb;
 	pid_t			 other;
 	mode_t			 mask;
 	int			 fd;
@@ -48,11 +49,18 @@ control_listen(struct tinkrd *d, char *err, size_t errlen)
 		seterr(err, errlen, "another daemon answers on %s", d->sock);
 		goto fail;
 	}
-	if (errno == ECONNREFUSED && unlink(d->sock) == 0)
-		d->stale = 1;
-	else if (errno != ENOENT && errno != ECONNREFUSED) {
+	if (errno != ENOENT && errno != ECONNREFUSED) {
 		seterr(err, errlen, "%s: %s", d->sock, strerror(errno));
 		goto fail;
+	}
+	if (lstat(d->sock, &sb) == 0) {
+		if (!S_ISSOCK(sb.st_mode)) {
+			seterr(err, errlen, "%s exists and is not a socket; "
+			    "remove it or choose another path", d->sock);
+			goto fail;
+		}
+		if (unlink(d->sock) == 0)
+			d->stale = 1;
 	}
 
 	memset(&sun, 0, sizeof sun);

@@ -99,7 +99,7 @@ void
 routes_dispatch(struct request *req, struct reply *rep)
 {
 	const struct route	*r, *found = NULL;
-	char			 allowed[64] = "";
+	char			*allowed = rep->allow;
 	size_t			 i;
 
 	for (i = 0; i < nitems(routes); i++) {
@@ -113,8 +113,8 @@ routes_dispatch(struct request *req, struct reply *rep)
 		while (req->nparams > 0)
 			free(req->param[--req->nparams]);
 		if (*allowed != '\0')
-			strlcat(allowed, ", ", sizeof allowed);
-		strlcat(allowed, r->method, sizeof allowed);
+			strlcat(allowed, ", ", sizeof rep->allow);
+		strlcat(allowed, r->method, sizeof rep->allow);
 	}
 	if (found == NULL) {
 		if (*allowed != '\0')

@@ -68,6 +68,8 @@ send_reply(struct MHD_Connection *c, struct reply *rep, const char *config)
 	    "application/json");
 	if (config != NULL)
 		MHD_add_response_header(r, "X-Tinkr-Config", config);
+	if (rep->status == 405 && *rep->allow != '\0')
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, rep->allow);
 	ret = MHD_queue_response(c, (unsigned int)rep->status, r);
 	MHD_destroy_response(r);
 	return ret;

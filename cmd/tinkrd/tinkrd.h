@@ -54,6 +54,7 @@ struct request {
 struct reply {
 	int		 status;
 	json_t		*json;
+	char		 allow[32];	/* the Allow header of a 405 */
 	void		(*after)(struct tinkrd *);	/* once the reply is sent */
 };
 

@@ -38,8 +38,8 @@ usage_error "an extra argument" "unexpected argument 'extra'" \
     daemon status extra
 usage_error "a missing value for -c" "missing value for option -c" \
     daemon status -c
-usage_error "a missing value for --profile" "missing value for option.*profile" \
-    profile list --profile
+usage_error "a missing value for --profile" \
+    "missing value for option (-p|--profile)" profile list --profile
 usage_error "help for an unknown command" "no command 'nosuch'" help nosuch
 
 tinkr daemon

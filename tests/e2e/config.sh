@@ -165,7 +165,7 @@ chmod 600 "$secrets"
 mkdir -m 700 "$dir/envdir"
 conf envdir/tinkr.toml <<'EOF'
 [profiles.demo]
-backend = "local"
+active = true
 
 [profiles.demo.notifiers.custom]
 type = "webhook"

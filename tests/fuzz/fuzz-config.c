@@ -6,17 +6,31 @@
 #include <string.h>
 
 #include "config.h"
+#include "dotenv.h"
 
+int	LLVMFuzzerInitialize(int *, char ***);
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
+/* Variables the seed corpus refers to as env:NAME. */
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	setenv("TINKR_FUZZ_URL", "https://hooks.example.com/T0/secret", 1);
+	setenv("TINKR_FUZZ_KEY", "Token token=fuzz ; key", 1);
+	setenv("TINKR_FUZZ_CRLF", "bad\r\nInjected: 1", 1);
+	setenv("TINKR_FUZZ_EMPTY", "", 1);
+	return 0;
+}
+
 /*
- * Parse the bytes as a tinkr.toml. A failure must leave a one-line
- * message; a success must dump as JSON and free cleanly.
+ * Parse the bytes as a tinkr.toml and as a .env. A failure must leave a
+ * one-line message; a success must dump as JSON and free cleanly.
  */
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct config	*cfg;
+	struct dotenv	*de;
 	const char	*how;
 	char		 err[1024], *s;
 	json_t		*j;
@@ -27,14 +41,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (cfg == NULL) {
 		if (err[0] == '\0' || strchr(err, '\n') != NULL)
 			abort();
-		return 0;
+	} else {
+		j = config_json(cfg);
+		if ((s = json_dumps(j, JSON_COMPACT)) == NULL)
+			abort();
+		free(s);
+		json_decref(j);
+		config_select_profile(cfg, NULL, &how, err, sizeof err);
+		config_free(cfg);
 	}
-	j = config_json(cfg);
-	if ((s = json_dumps(j, JSON_COMPACT)) == NULL)
+
+	err[0] = '\0';
+	de = dotenv_parse("fuzz.env", (const char *)data, size, err,
+	    sizeof err);
+	if (de == NULL && (err[0] == '\0' || strchr(err, '\n') != NULL))
 		abort();
-	free(s);
-	json_decref(j);
-	config_select_profile(cfg, NULL, &how, err, sizeof err);
-	config_free(cfg);
+	dotenv_free(de);
 	return 0;
 }

@@ -1236,6 +1236,7 @@ test_load(void)
 	config_free(cfg);
 }
 
+/* Run every config test in a scratch directory. */
 int
 main(void)
 {

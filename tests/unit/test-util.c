@@ -1,0 +1,145 @@
+/* test-util.c -- durations, uptimes, edit distance and friends */
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tap.h"
+#include "util.h"
+
+/* parse_duration accepts <integer><s|m|h|d> and nothing else. */
+static void
+test_parse_duration(void)
+{
+	long long	 secs;
+
+	ok(parse_duration("30s", &secs) == 0 && secs == 30, "30s");
+	ok(parse_duration("10m", &secs) == 0 && secs == 600, "10m");
+	ok(parse_duration("2h", &secs) == 0 && secs == 7200, "2h");
+	ok(parse_duration("30d", &secs) == 0 && secs == 2592000, "30d");
+	ok(parse_duration("0s", &secs) == 0 && secs == 0, "0s");
+	ok(parse_duration("007m", &secs) == 0 && secs == 420, "leading zeros");
+	secs = 42;
+	is_int(parse_duration("", &secs), -1, "empty refused");
+	is_int(parse_duration("10", &secs), -1, "no unit refused");
+	is_int(parse_duration("s", &secs), -1, "no number refused");
+	is_int(parse_duration("-1s", &secs), -1, "negative refused");
+	is_int(parse_duration("+1s", &secs), -1, "sign refused");
+	is_int(parse_duration("1.5h", &secs), -1, "fraction refused");
+	is_int(parse_duration("10x", &secs), -1, "unknown unit refused");
+	is_int(parse_duration("10ss", &secs), -1, "trailing text refused");
+	is_int(parse_duration("10 s", &secs), -1, "blank refused");
+	is_int(parse_duration("1M", &secs), -1, "units are lower case");
+	is_int(parse_duration("99999999999999999999s", &secs), -1,
+	    "overflowing number refused");
+	is_int(parse_duration("9223372036854775807d", &secs), -1,
+	    "overflowing product refused");
+	is_int(secs, 42, "a refused duration leaves secs alone");
+	ok(parse_duration("9223372036854775799s", &secs) == 0 &&
+	    secs == 9223372036854775799LL, "very large seconds");
+	ok(parse_duration("106751991167300d", &secs) == 0 &&
+	    secs == 106751991167300LL * 86400, "very large days");
+}
+
+/* format_duration prints the largest unit that divides. */
+static void
+test_format_duration(void)
+{
+	char	 buf[32];
+
+	format_duration(600, buf, sizeof buf);
+	is_string(buf, "10m", "600 -> 10m");
+	format_duration(0, buf, sizeof buf);
+	is_string(buf, "0s", "0 -> 0s");
+	format_duration(90, buf, sizeof buf);
+	is_string(buf, "90s", "90 -> 90s");
+	format_duration(7200, buf, sizeof buf);
+	is_string(buf, "2h", "7200 -> 2h");
+	format_duration(86400 * 30, buf, sizeof buf);
+	is_string(buf, "30d", "30 days -> 30d");
+	format_duration(5400, buf, sizeof buf);
+	is_string(buf, "90m", "5400 -> 90m");
+	format_duration(3601, buf, sizeof buf);
+	is_string(buf, "3601s", "3601 -> 3601s");
+	format_duration(600, buf, 3);
+	is_string(buf, "10", "truncated to the buffer");
+}
+
+/* format_uptime prints two units for people. */
+static void
+test_format_uptime(void)
+{
+	char	 buf[32];
+
+	format_uptime(9, buf, sizeof buf);
+	is_string(buf, "9s", "9s");
+	format_uptime(250, buf, sizeof buf);
+	is_string(buf, "4m10s", "4m10s");
+	format_uptime(7500, buf, sizeof buf);
+	is_string(buf, "2h5m", "2h5m");
+	format_uptime(3 * 86400 + 4 * 3600 + 59, buf, sizeof buf);
+	is_string(buf, "3d4h", "3d4h");
+	format_uptime(60, buf, sizeof buf);
+	is_string(buf, "1m0s", "1m0s");
+	format_uptime(-5, buf, sizeof buf);
+	is_string(buf, "0s", "negative is 0s");
+}
+
+/* levenshtein for did-you-mean hints; case does not count. */
+static void
+test_levenshtein(void)
+{
+	char	 longer[80];
+
+	is_int(levenshtein("kitten", "sitting"), 3, "kitten/sitting");
+	is_int(levenshtein("bakend", "backend"), 1, "bakend/backend");
+	is_int(levenshtein("", "abc"), 3, "empty/abc");
+	is_int(levenshtein("abc", ""), 3, "abc/empty");
+	is_int(levenshtein("same", "same"), 0, "equal");
+	is_int(levenshtein("Type", "type"), 0, "case-insensitive");
+	is_int(levenshtein("profile.demo", "profiles.demo"), 1, "section typo");
+	memset(longer, 'a', 65);
+	longer[65] = '\0';
+	ok(levenshtein(longer, "a") == (size_t)-1, "over 64 characters: "
+	    "no distance");
+}
+
+/* Allocation helpers and the error buffer. */
+static void
+test_misc(void)
+{
+	char	*s, buf[8];
+
+	is_int(xasprintf(&s, "%s-%d", "a", 42), 4, "xasprintf length");
+	is_string(s, "a-42", "xasprintf text");
+	free(s);
+	s = xstrndup("abcdef", 3);
+	is_string(s, "abc", "xstrndup");
+	free(s);
+	seterr(buf, sizeof buf, "%s", "a long message");
+	is_string(buf, "a long ", "seterr truncates to the buffer");
+	seterr(NULL, 0, "%s", "nothing");
+	ok(1, "seterr with no buffer does nothing");
+	format_time_iso(0, buf, sizeof buf);
+	ok(strlen(buf) < sizeof buf, "format_time_iso fits a short buffer");
+	{
+		char	 iso[32];
+
+		format_time_iso(1775570463LL, iso, sizeof iso);
+		is_string(iso, "2026-04-07T14:01:03Z", "ISO 8601 UTC");
+	}
+}
+
+/* Run every util test. */
+int
+main(void)
+{
+	plan_lazy();
+	test_parse_duration();
+	test_format_duration();
+	test_format_uptime();
+	test_levenshtein();
+	test_misc();
+	return done_testing();
+}
