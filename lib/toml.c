@@ -337,8 +337,12 @@ scan_unicode(struct scan *sc, const char *p, int ndigits, struct tbuf *b)
 		return -1;
 	}
 	if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
-		seterr(sc->err, sc->errlen, "\\%c%.*s is not a Unicode scalar "
-		    "value", ndigits == 4 ? 'u' : 'U', ndigits, p);
+		if (sc->quiet)
+			seterr(sc->err, sc->errlen, "an escape in the string for "
+			    "'%s' is not a Unicode scalar value", sc->key);
+		else
+			seterr(sc->err, sc->errlen, "\\%c%.*s is not a Unicode "
+			    "scalar value", ndigits == 4 ? 'u' : 'U', ndigits, p);
 		return -1;
 	}
 	put_utf8(b, cp);
@@ -405,7 +409,7 @@ scan_basic(struct scan *sc, struct cval *v)
 			    "the value of '%s'", sc->key);
 			goto fail;
 		default:
-			if (isprint((unsigned char)*p))
+			if (!sc->quiet && isprint((unsigned char)*p))
 				seterr(sc->err, sc->errlen, "invalid escape "
 				    "'\\%c' in the string for '%s' (write \\\\ "
 				    "for a backslash)", *p, sc->key);
@@ -493,7 +497,12 @@ take_digits(const char **pp, int base, char *buf, size_t *n, size_t size)
 static void
 tok_subject(struct scan *sc, const char *tok, char *buf, size_t len)
 {
-	if (sc->quiet)
+	const char	*p;
+
+	for (p = tok; *p != '\0'; p++)
+		if (iscntrl((unsigned char)*p))
+			break;
+	if (sc->quiet || *p != '\0')
 		snprintf(buf, len, "the value of '%s'", sc->key);
 	else
 		snprintf(buf, len, "'%s'", tok);

@@ -22,6 +22,18 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
+/* Whether an error message is one non-empty line without control bytes. */
+static int
+one_line(const char *s)
+{
+	if (*s == '\0')
+		return 0;
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 0;
+	return 1;
+}
+
 /*
  * Parse the bytes as a tinkr.toml and as a .env. A failure must leave a
  * one-line message; a success must dump as JSON and free cleanly.
@@ -39,7 +51,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg = config_parse("fuzz.toml", (const char *)data, size, NULL, err,
 	    sizeof err);
 	if (cfg == NULL) {
-		if (err[0] == '\0' || strchr(err, '\n') != NULL)
+		if (!one_line(err))
 			abort();
 	} else {
 		j = config_json(cfg);
@@ -54,7 +66,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	err[0] = '\0';
 	de = dotenv_parse("fuzz.env", (const char *)data, size, err,
 	    sizeof err);
-	if (de == NULL && (err[0] == '\0' || strchr(err, '\n') != NULL))
+	if (de == NULL && !one_line(err))
 		abort();
 	dotenv_free(de);
 	return 0;

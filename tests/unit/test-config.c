@@ -768,6 +768,14 @@ test_schema(void)
 	    "url = \"https://h/\"\nsecret = s3cr3t-value\n"),
 	    "t.toml:4: expected a value after 'secret =' (strings need quotes)",
 	    "a bare secret is never quoted back");
+	is_string(error_of("[profiles.p.notifiers.w]\ntype = \"webhook\"\n"
+	    "url = \"https://h/\"\nsecret = \"ab\\qcd\"\n"),
+	    "t.toml:4: invalid escape in the string for 'secret'",
+	    "a bad escape in a secret is not quoted back");
+	is_string(error_of("[profiles.p.notifiers.w]\ntype = \"webhook\"\n"
+	    "url = \"https://h/\"\nheader_A = \"\\uDC00\"\n"),
+	    "t.toml:4: an escape in the string for 'header_A' is not a Unicode "
+	    "scalar value", "nor is a bad \\u in a header");
 }
 
 /* The reference page's notifiers with their variables set. */
