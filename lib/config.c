@@ -1221,38 +1221,6 @@ config_parse(const char *name, const char *text, size_t len,
 	return p.cfg;
 }
 
-/* Read a whole file of at most CONFIG_MAXSIZE bytes; errno on failure. */
-static char *
-read_all(int fd, size_t *lenp)
-{
-	char	*buf = NULL;
-	size_t	 len = 0, size = 0;
-	ssize_t	 n;
-
-	for (;;) {
-		if (len == size) {
-			if (size >= CONFIG_MAXSIZE) {
-				free(buf);
-				errno = EFBIG;
-				return NULL;
-			}
-			size = size == 0 ? 8192 : size * 2;
-			buf = xreallocarray(buf, size, 1);
-		}
-		if ((n = read(fd, buf + len, size - len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			free(buf);
-			return NULL;
-		}
-		if (n == 0)
-			break;
-		len += n;
-	}
-	*lenp = len;
-	return buf;
-}
-
 /* The .env beside a config file, with an absolute directory if possible. */
 static char *
 envfile_for(const char *path)
@@ -1303,7 +1271,8 @@ config_load(const char *path, char *err, size_t errlen)
 		seterr(err, errlen, "%s: %s", path, strerror(errno));
 		return NULL;
 	}
-	if (fstat(fd, &st) == -1 || (text = read_all(fd, &len)) == NULL) {
+	if (fstat(fd, &st) == -1 ||
+	    (text = read_fd(fd, CONFIG_MAXSIZE, &len)) == NULL) {
 		saved = errno;
 		close(fd);
 		if (saved == EFBIG)

@@ -212,39 +212,6 @@ dotenv_parse(const char *name, const char *text, size_t len, char *err,
 	return de;
 }
 
-/* Read a whole file of at most DOTENV_MAXSIZE bytes. */
-static char *
-slurp(int fd, size_t *lenp)
-{
-	char	*buf = NULL;
-	size_t	 len = 0, size = 0;
-	ssize_t	 n;
-
-	for (;;) {
-		if (len == size) {
-			if (size >= DOTENV_MAXSIZE) {
-				errno = EFBIG;
-				free(buf);
-				return NULL;
-			}
-			size = size == 0 ? 4096 : size * 2;
-			buf = xreallocarray(buf, size, 1);
-		}
-		n = read(fd, buf + len, size - len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			free(buf);
-			return NULL;
-		}
-		if (n == 0)
-			break;
-		len += n;
-	}
-	*lenp = len;
-	return buf;
-}
-
 /*
  * Read a .env file. A missing file is not an error: *out is set to NULL
  * and 0 returned. -1 and a message when it cannot be read or parsed.
@@ -264,7 +231,8 @@ dotenv_load(const char *path, struct dotenv **out, char *err, size_t errlen)
 		seterr(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (fstat(fd, &st) == -1 || (text = slurp(fd, &len)) == NULL) {
+	if (fstat(fd, &st) == -1 ||
+	    (text = read_fd(fd, DOTENV_MAXSIZE, &len)) == NULL) {
 		saved = errno;
 		close(fd);
 		seterr(err, errlen, "%s: %s", path, strerror(saved));

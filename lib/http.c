@@ -64,43 +64,6 @@ write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
-/* Read until the peer closes; the buffer is NUL-terminated. */
-static int
-read_all(int fd, char **out, size_t *outlen)
-{
-	char	*buf = NULL;
-	size_t	 len = 0, size = 0;
-	ssize_t	 n;
-
-	for (;;) {
-		if (size - len < 4096) {
-			size = size == 0 ? 8192 : size * 2;
-			if (size > HTTP_MAX_RESPONSE) {
-				free(buf);
-				errno = EFBIG;
-				return -1;
-			}
-			buf = xreallocarray(buf, 1, size + 1);
-		}
-		n = read(fd, buf + len, size - len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			free(buf);
-			return -1;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	if (buf == NULL)
-		buf = xmalloc(1);
-	buf[len] = '\0';
-	*out = buf;
-	*outlen = len;
-	return 0;
-}
-
 /* Undo chunked transfer coding in place; -1 if malformed. */
 static int
 dechunk(char *body, size_t len, size_t *outlen)
@@ -182,7 +145,7 @@ http_request(int fd, const char *method, const char *path, const char *body,
 		return -1;
 	}
 	free(req);
-	if (read_all(fd, &raw, &rawlen) == -1) {
+	if ((raw = read_fd(fd, HTTP_MAX_RESPONSE, &rawlen)) == NULL) {
 		seterr(err, errlen, "reading the answer: %s", strerror(errno));
 		return -1;
 	}

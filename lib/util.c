@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -230,4 +231,46 @@ url_escape(const char *s)
 	}
 	*o = '\0';
 	return out;
+}
+
+/*
+ * Read fd to its end into a NUL-terminated buffer. NULL with errno set on
+ * a read error, or EFBIG when there is more than max bytes.
+ */
+char *
+read_fd(int fd, size_t max, size_t *lenp)
+{
+	char	*buf = NULL;
+	size_t	 len = 0, size = 0;
+	ssize_t	 n;
+
+	for (;;) {
+		if (len == size) {
+			if (size > max) {
+				free(buf);
+				errno = EFBIG;
+				return NULL;
+			}
+			size = size == 0 ? 8192 : size * 2;
+			buf = xreallocarray(buf, size + 1, 1);
+		}
+		n = read(fd, buf + len, size - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			free(buf);
+			return NULL;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	if (len > max) {
+		free(buf);
+		errno = EFBIG;
+		return NULL;
+	}
+	buf[len] = '\0';
+	*lenp = len;
+	return buf;
 }

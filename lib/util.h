@@ -25,5 +25,6 @@ void	 format_uptime(long long, char *, size_t);
 void	 format_time_iso(long long, char *, size_t);
 size_t	 levenshtein(const char *, const char *);
 char	*url_escape(const char *);
+char	*read_fd(int, size_t, size_t *);
 
 #endif
