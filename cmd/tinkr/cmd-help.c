@@ -17,7 +17,7 @@ const struct cmd_entry cmd_help_entry = {
 static void
 help_one(const struct cmd_entry *e)
 {
-	char	 line[128], opts[256], *p;
+	char	 line[128], opts[256], *p, *slash, *eq, shortname[8];
 
 	cmd_usage_line(e, line, sizeof line);
 	printf("usage: tinkr %s\n  %s\n", line, e->summary);
@@ -26,11 +26,14 @@ help_one(const struct cmd_entry *e)
 	strlcpy(opts, e->options, sizeof opts);
 	printf("options:\n");
 	for (p = strtok(opts, ","); p != NULL; p = strtok(NULL, ",")) {
-		if (p[strlen(p) - 1] == '=') {
-			p[strlen(p) - 1] = '\0';
-			printf("  --%s VALUE\n", p);
-		} else
-			printf("  --%s\n", p);
+		*shortname = '\0';
+		if ((slash = strchr(p, '/')) != NULL) {
+			snprintf(shortname, sizeof shortname, "-%c, ", slash[1]);
+			*slash = '\0';
+		}
+		if ((eq = strchr(p, '=')) != NULL)
+			*eq = '\0';
+		printf("  %4s--%s%s\n", shortname, p, eq != NULL ? " VALUE" : "");
 	}
 }
 

@@ -8,6 +8,7 @@
 
 /* Every command tinkr knows, in the order help lists them. */
 const struct cmd_entry *cmd_table[] = {
+	&cmd_anomaly_entry,
 	&cmd_config_check_entry,
 	&cmd_config_show_entry,
 	&cmd_daemon_reload_entry,
@@ -15,6 +16,8 @@ const struct cmd_entry *cmd_table[] = {
 	&cmd_daemon_status_entry,
 	&cmd_daemon_stop_entry,
 	&cmd_help_entry,
+	&cmd_logs_entry,
+	&cmd_metrics_entry,
 	&cmd_profile_list_entry,
 	&cmd_profile_show_entry,
 	&cmd_version_entry,

@@ -26,7 +26,6 @@ static const struct {
 	{ "help",	no_argument,		'h' },
 	{ "version",	no_argument,		'V' },
 };
-#define GLOBAL_SHORT	":c:p:qh"
 
 static void
 usage(FILE *f)
@@ -161,93 +160,169 @@ add_option(struct option *o, int *n, const char *name, int has_arg, int val)
 	(*n)++;
 }
 
+/* The command's options and short letters, as getopt_long wants them. */
+struct optset {
+	struct option	 opts[CMD_MAXOPTS + nitems(globals) + 1];
+	int		 nopts;
+	char		 shorts[64];	/* the command's letters, then globals' */
+	int		 letter[CMD_MAXOPTS];	/* a command option's letter */
+};
+
 /*
- * Parse the whole command line against the global options and the
- * command's own; remove the command words from the positionals.
+ * Build the option table from the command's spec: "name" is a flag,
+ * "name=" takes a value, "/x" after either gives it the letter -x, which
+ * then wins over a global option of the same letter.
+ */
+static void
+build_options(struct optset *os, char *spec, int with_command)
+{
+	char	*tok, *save, *slash, *eq, *sp = os->shorts;
+	int	 n = 0;
+	size_t	 i;
+
+	os->nopts = 0;
+	*sp++ = ':';
+	if (with_command && spec != NULL) {
+		for (tok = strtok_r(spec, ",", &save); tok != NULL &&
+		    n < CMD_MAXOPTS; tok = strtok_r(NULL, ",", &save)) {
+			os->letter[n] = 0;
+			if ((slash = strchr(tok, '/')) != NULL) {
+				*slash = '\0';
+				os->letter[n] = slash[1];
+			}
+			if ((eq = strchr(tok, '=')) != NULL)
+				*eq = '\0';
+			if (os->letter[n] != 0) {
+				*sp++ = (char)os->letter[n];
+				if (eq != NULL)
+					*sp++ = ':';
+			}
+			add_option(os->opts, &os->nopts, tok, eq != NULL ?
+			    required_argument : no_argument, 1000 + n);
+			n++;
+		}
+	}
+	for (i = 0; i < nitems(globals); i++) {
+		add_option(os->opts, &os->nopts, globals[i].name,
+		    globals[i].has_arg, globals[i].letter);
+		if (strchr("cpqh", globals[i].letter) == NULL ||
+		    memchr(os->shorts, globals[i].letter,
+		    (size_t)(sp - os->shorts)) != NULL)
+			continue;
+		*sp++ = (char)globals[i].letter;
+		if (globals[i].has_arg == required_argument)
+			*sp++ = ':';
+	}
+	*sp = '\0';
+	add_option(os->opts, &os->nopts, NULL, 0, 0);
+}
+
+/* Record one option; -1 after a usage error. */
+static int
+take_option(struct cmd_ctx *ctx, struct optset *os, int ch, int idx,
+    char **argv)
+{
+	int	 i;
+
+	for (i = 0; i < CMD_MAXOPTS && ch < 1000; i++) {
+		if (os->opts[i].name == NULL || os->opts[i].val < 1000)
+			break;
+		if (os->letter[os->opts[i].val - 1000] == ch) {
+			ch = os->opts[i].val;
+			idx = i;
+			break;
+		}
+	}
+	switch (ch) {
+	case 'c':
+		ctx->config_arg = optarg;
+		break;
+	case 'p':
+		ctx->profile_arg = optarg;
+		break;
+	case 'j':
+		ctx->json = 1;
+		break;
+	case 'q':
+		ctx->quiet = 1;
+		break;
+	case 'h':
+		ctx->want_help = 1;
+		break;
+	case 'V':
+		ctx->want_version = 1;
+		break;
+	case ':':
+		usage_error(ctx, "missing value for option %s", argv[optind - 1]);
+		return -1;
+	case '?':
+		if (optopt != 0 && optopt < 1000)
+			usage_error(ctx, "unknown option -%c", optopt);
+		else
+			usage_error(ctx, "unknown option %s", argv[optind - 1]);
+		return -1;
+	default:
+		if (ctx->args.n == CMD_MAXOPTS)
+			break;
+		ctx->args.name[ctx->args.n] = os->opts[idx].name;
+		ctx->args.value[ctx->args.n] = optarg != NULL ? optarg : "";
+		ctx->args.n++;
+		break;
+	}
+	return 0;
+}
+
+/*
+ * Parse the command line: options before the command are global ones;
+ * after it, the command's own and the global ones. The command words are
+ * taken out; what remains are the positionals.
  */
 static int
 parse_options(struct cmd_ctx *ctx, int argc, char **argv, int *words,
     int nwords)
 {
-	const struct cmd_entry	*e = ctx->entry;
-	struct option		 opts[CMD_MAXOPTS + nitems(globals) + 1];
-	char			*spec = NULL, *tok, *save, *eq;
-	int			 nopts = 0, nnames = 0, ch, idx, i, j, rc = -1;
+	struct optset	 os;
+	int		 ch, idx, i, j, first = nwords > 0 ? words[0] : argc;
+	char		 **pre;
 
-	for (i = 0; i < (int)nitems(globals); i++)
-		add_option(opts, &nopts, globals[i].name, globals[i].has_arg,
-		    globals[i].letter);
-	if (e != NULL && e->options != NULL) {
-		spec = xstrdup(e->options);
-		for (tok = strtok_r(spec, ",", &save); tok != NULL &&
-		    nnames < CMD_MAXOPTS; tok = strtok_r(NULL, ",", &save)) {
-			if ((eq = strchr(tok, '=')) != NULL)
-				*eq = '\0';
-			add_option(opts, &nopts, tok, eq != NULL ?
-			    required_argument : no_argument, 1000 + nnames);
-			nnames++;
+	/* Global options before the command. */
+	build_options(&os, NULL, 0);
+	pre = xcalloc((size_t)first + 1, sizeof *pre);
+	for (i = 0; i < first; i++)
+		pre[i] = argv[i];
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(first, pre, os.shorts, os.opts, &idx)) != -1)
+		if (take_option(ctx, &os, ch, idx, pre) == -1) {
+			free(pre);
+			return -1;
 		}
+	if (optind < first) {
+		usage_error(ctx, "unexpected argument '%s'", pre[optind]);
+		free(pre);
+		return -1;
 	}
-	add_option(opts, &nopts, NULL, 0, 0);
+	free(pre);
 
-	/* Take the command words out so getopt sees only options and args. */
+	/* The command's options, wherever they stand after its words. */
 	for (i = nwords - 1; i >= 0; i--) {
 		for (j = words[i]; j < argc - 1; j++)
 			argv[j] = argv[j + 1];
 		argc--;
 	}
+	for (i = 1; first > 1 && i + first - 1 <= argc; i++)
+		argv[i] = argv[i + first - 1];
+	argc -= first > 1 ? first - 1 : 0;
+	if (ctx->entry != NULL && ctx->entry->options != NULL)
+		ctx->optspec = xstrdup(ctx->entry->options);
+	build_options(&os, ctx->optspec, 1);
 	optind = 1;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, GLOBAL_SHORT, opts,
-	    &idx)) != -1) {
-		switch (ch) {
-		case 'c':
-			ctx->config_arg = optarg;
-			break;
-		case 'p':
-			ctx->profile_arg = optarg;
-			break;
-		case 'j':
-			ctx->json = 1;
-			break;
-		case 'q':
-			ctx->quiet = 1;
-			break;
-		case 'h':
-			ctx->want_help = 1;
-			break;
-		case 'V':
-			ctx->want_version = 1;
-			break;
-		case '?':
-		case ':':
-			if (ch == ':')
-				usage_error(ctx, "missing value for option %s",
-				    argv[optind - 1]);
-			else if (optopt != 0 && optopt < 1000)
-				usage_error(ctx, "unknown option -%c", optopt);
-			else
-				usage_error(ctx, "%s option %s", ch == ':' ?
-				    "missing value for" : "unknown",
-				    argv[optind - 1]);
-			goto out;
-		default:
-			if (ctx->args.n == CMD_MAXOPTS)
-				break;
-			ctx->args.name[ctx->args.n] = opts[idx].name;
-			ctx->args.value[ctx->args.n] = optarg != NULL ?
-			    optarg : "";
-			ctx->args.n++;
-			break;
-		}
-	}
+	while ((ch = getopt_long(argc, argv, os.shorts, os.opts, &idx)) != -1)
+		if (take_option(ctx, &os, ch, idx, argv) == -1)
+			return -1;
 	ctx->args.argv = argv + optind;
 	ctx->args.argc = argc - optind;
-	rc = 0;
-out:
-	/* Option names point into spec: it lives as long as the command. */
-	ctx->optspec = spec;
-	return rc;
+	return 0;
 }
 
 /* Run the command found, or answer --help and --version. */

@@ -2,8 +2,8 @@
  * loop.c -- the daemon's one event loop.
  *
  * Everything waits in one poll(2): the listeners' epoll descriptors and the
- * signal self-pipe. Later, libcurl's sockets and the poll and retry timers
- * join the same wait. Nothing here may block.
+ * signal self-pipe. Source jobs (a scan of a large log) run in slices of
+ * JOB_SLICE_MS between two polls. Nothing here may block for longer.
  */
 
 #include <errno.h>
@@ -14,6 +14,9 @@
 
 #include "log.h"
 #include "tinkrd.h"
+
+/* How long source jobs may run between two looks at the sockets. */
+#define JOB_SLICE_MS	20
 
 /* Act on the signals the handlers wrote to the self-pipe. */
 static void
@@ -49,13 +52,18 @@ loop_run(struct tinkrd *d)
 {
 	struct pollfd	 pfd[2];
 	long long	 timeout;
+	int		 resumed = 0;
 
 	while (!d->stopping) {
 		pfd[0].fd = d->sigfd[0];
 		pfd[0].events = POLLIN;
 		pfd[1].fd = server_fd(d->unix_srv);
 		pfd[1].events = POLLIN;
-		timeout = server_timeout(d->unix_srv);
+		/* A resumed request is served by the next run, not an event. */
+		if (d->pending != NULL || resumed)
+			timeout = 0;
+		else
+			timeout = server_timeout(d->unix_srv);
 		if (poll(pfd, 2, (int)timeout) == -1) {
 			if (errno == EINTR)
 				continue;
@@ -64,5 +72,9 @@ loop_run(struct tinkrd *d)
 		if (pfd[0].revents & POLLIN)
 			loop_signals(d);
 		server_run(d->unix_srv);
+		resumed = 0;
+		if (d->pending != NULL)
+			resumed = server_jobs_run(d, JOB_SLICE_MS) > 0;
 	}
+	server_jobs_cancel(d);
 }

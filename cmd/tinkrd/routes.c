@@ -21,6 +21,9 @@ static const struct route routes[] = {
 	{ "GET",  "/api/v1/profiles",	    ROLE_VIEWER,   route_profiles },
 	{ "GET",  "/api/v1/profiles/{name}", ROLE_VIEWER,  route_profile },
 	{ "GET",  "/api/v1/config",	    ROLE_SRE_LEAD, route_config },
+	{ "POST", "/api/v1/anomalies",	    ROLE_VIEWER,   route_anomalies },
+	{ "POST", "/api/v1/logs",	    ROLE_VIEWER,   route_logs },
+	{ "POST", "/api/v1/metrics",	    ROLE_VIEWER,   route_metrics },
 	{ "POST", "/api/v1/daemon/reload",  ROLE_SRE_LEAD, route_reload },
 	{ "POST", "/api/v1/daemon/stop",    ROLE_SRE_LEAD, route_stop },
 };
@@ -135,6 +138,6 @@ routes_dispatch(struct request *req, struct reply *rep)
 	}
 	rep->status = 200;
 	found->handler(req, rep);
-	if (rep->json == NULL)
+	if (rep->json == NULL && rep->job == NULL)
 		reply_error(rep, 500, "the handler gave no answer");
 }

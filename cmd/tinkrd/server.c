@@ -19,6 +19,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "source.h"
 #include "tinkrd.h"
 #include "util.h"
 
@@ -30,12 +31,22 @@ struct server {
 	int			 is_unix;
 };
 
-/* What we keep for one request while its body arrives. */
+/* What we keep for one request while its body arrives and it is served. */
 struct conn_ctx {
 	char		*body;
 	size_t		 len;
 	int		 too_large;
 	void		(*after)(struct tinkrd *);
+	struct reply	 ready;		/* a finished job's answer */
+	int		 has_ready;
+};
+
+/* A suspended request waiting for its source job, in the daemon's list. */
+struct pending {
+	struct source_job	*job;
+	struct MHD_Connection	*conn;
+	struct conn_ctx		*cc;
+	struct pending		*next;
 };
 
 /*
@@ -117,6 +128,79 @@ peer_role(struct server *s, struct MHD_Connection *c, enum role *role,
 	return 0;
 }
 
+/* Park a request until its source job is done (see server_jobs_run). */
+static void
+wait_for_job(struct tinkrd *d, struct MHD_Connection *c, struct conn_ctx *cc,
+    struct source_job *job)
+{
+	struct pending	*p;
+
+	p = xcalloc(1, sizeof *p);
+	p->job = job;
+	p->conn = c;
+	p->cc = cc;
+	p->next = d->pending;
+	d->pending = p;
+	MHD_suspend_connection(c);
+}
+
+/* Give a parked request its answer and wake it. */
+static void
+finish_pending(struct pending *p, int status, json_t *json)
+{
+	p->cc->ready.status = status;
+	p->cc->ready.json = json;
+	p->cc->has_ready = 1;
+	MHD_resume_connection(p->conn);
+	source_job_free(p->job);
+	free(p);
+}
+
+/*
+ * Run the source jobs for at most budget milliseconds in all, shared
+ * among them; finished ones answer their requests. Returns how many
+ * finished.
+ */
+int
+server_jobs_run(struct tinkrd *d, long long budget)
+{
+	struct pending	*p, **pp;
+	json_t		*json;
+	long long	 each;
+	size_t		 n = 0;
+	int		 status, finished = 0;
+
+	for (p = d->pending; p != NULL; p = p->next)
+		n++;
+	if (n == 0)
+		return 0;
+	each = budget / (long long)n > 5 ? budget / (long long)n : 5;
+	for (pp = &d->pending; (p = *pp) != NULL;) {
+		if (source_step(p->job, each) == 1) {
+			pp = &p->next;
+			continue;
+		}
+		json = source_result(p->job, &status);
+		*pp = p->next;
+		finish_pending(p, status, json);
+		finished++;
+	}
+	return finished;
+}
+
+/* Answer every parked request with 503: the daemon is stopping. */
+void
+server_jobs_cancel(struct tinkrd *d)
+{
+	struct pending	*p;
+
+	while ((p = d->pending) != NULL) {
+		d->pending = p->next;
+		finish_pending(p, 503, json_pack("{s:s}", "detail",
+		    "tinkrd is stopping"));
+	}
+}
+
 /* MHD's access handler: gather the body, then dispatch through the table. */
 static enum MHD_Result
 server_access(void *cls, struct MHD_Connection *c, const char *url,
@@ -157,6 +241,13 @@ server_access(void *cls, struct MHD_Connection *c, const char *url,
 	}
 	if (cc->too_large)
 		return send_error(c, 413, "request body larger than 1 MiB");
+	if (cc->has_ready) {
+		ret = send_reply(c, &cc->ready, NULL);
+		json_decref(cc->ready.json);
+		cc->ready.json = NULL;
+		cc->has_ready = 0;
+		return ret;
+	}
 
 	memset(&req, 0, sizeof req);
 	memset(&rep, 0, sizeof rep);
@@ -173,6 +264,10 @@ server_access(void *cls, struct MHD_Connection *c, const char *url,
 	routes_dispatch(&req, &rep);
 	for (i = 0; i < req.nparams; i++)
 		free(req.param[i]);
+	if (rep.job != NULL) {
+		wait_for_job(s->d, c, cc, rep.job);
+		return MHD_YES;
+	}
 	log_debug("%s %s %d", method, url, rep.status);
 	ret = send_reply(c, &rep, s->is_unix && s->d->conf->path != NULL ?
 	    s->d->conf->path : NULL);
@@ -193,6 +288,7 @@ server_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		return;
 	if (cc->after != NULL)
 		cc->after(s->d);
+	json_decref(cc->ready.json);
 	free(cc->body);
 	free(cc);
 	*con_cls = NULL;
@@ -221,10 +317,11 @@ server_start(struct tinkrd *d, int fd, int is_unix, char *err, size_t errlen)
 	s = xcalloc(1, sizeof *s);
 	s->d = d;
 	s->is_unix = is_unix;
-	s->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0,
+	s->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+	    MHD_USE_ERROR_LOG, 0,
 	    NULL, NULL, server_access, s,
-	    MHD_OPTION_LISTEN_SOCKET, fd,
 	    MHD_OPTION_EXTERNAL_LOGGER, server_log, NULL,
+	    MHD_OPTION_LISTEN_SOCKET, fd,
 	    MHD_OPTION_NOTIFY_COMPLETED, server_completed, s,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)256,

@@ -19,6 +19,7 @@
 #include "config.h"
 #include "log.h"
 #include "paths.h"
+#include "source.h"
 #include "tinkrd.h"
 #include "util.h"
 
@@ -264,6 +265,7 @@ main(int argc, char **argv)
 	if (pidfile_write(d.pfh) == -1)
 		log_warn("%s", d.pidpath);
 	d.started = time(NULL);
+	d.sources = sources_new();
 	if ((d.unix_srv = server_start(&d, d.listenfd, 1, err,
 	    sizeof err)) == NULL) {
 		notify_parent(&notify, err);
@@ -281,6 +283,7 @@ main(int argc, char **argv)
 	server_stop(d.unix_srv);
 	control_cleanup(&d);
 	log_info("stopped");
+	sources_free(d.sources);
 	config_free(d.conf);
 	free(d.active);
 	close(d.sigfd[0]);

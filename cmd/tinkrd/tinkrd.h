@@ -10,6 +10,9 @@
 struct config;
 struct pidfh;
 struct server;
+struct sources;
+struct source_job;
+struct pending;
 
 /* Who a request comes from, in increasing power. */
 enum role {
@@ -34,6 +37,8 @@ struct tinkrd {
 	int		 foreground;
 	int		 stopping;	/* leave the loop when set */
 	int		 sigfd[2];	/* self-pipe: handlers write, loop reads */
+	struct sources	*sources;	/* what the backends keep between calls */
+	struct pending	*pending;	/* requests waiting on a source job */
 };
 
 /* One request as a handler sees it. */
@@ -54,6 +59,7 @@ struct request {
 struct reply {
 	int		 status;
 	json_t		*json;
+	struct source_job *job;		/* answer when this job finishes */
 	char		 allow[32];	/* the Allow header of a 405 */
 	void		(*after)(struct tinkrd *);	/* once the reply is sent */
 };
@@ -82,6 +88,8 @@ int		 server_fd(struct server *);
 void		 server_run(struct server *);
 long long	 server_timeout(struct server *);
 void		 server_stop(struct server *);
+int		 server_jobs_run(struct tinkrd *, long long);
+void		 server_jobs_cancel(struct tinkrd *);
 
 /* routes.c */
 void		 routes_dispatch(struct request *, struct reply *);
@@ -89,6 +97,11 @@ void		 reply_error(struct reply *, int, const char *, ...)
 		     __attribute__((format(printf, 3, 4)));
 void		 reply_json(struct reply *, int, json_t *);
 const char	*request_query(struct request *, const char *);
+
+/* route-source.c */
+void		 route_anomalies(struct request *, struct reply *);
+void		 route_logs(struct request *, struct reply *);
+void		 route_metrics(struct request *, struct reply *);
 
 /* route-daemon.c */
 void		 route_health(struct request *, struct reply *);

@@ -1,0 +1,59 @@
+/* source.h -- where anomalies, log entries and metric points come from */
+#ifndef TINKR_SOURCE_H
+#define TINKR_SOURCE_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+struct config;
+struct cprofile;
+struct csection;
+struct sources;
+struct source_job;
+
+enum source_op {
+	SOURCE_DETECT,		/* {"anomalies": [...]} */
+	SOURCE_LOGS,		/* {"entries": [...]} */
+	SOURCE_METRICS		/* {"points": [...]} */
+};
+
+/* What a caller asks of a source. */
+struct source_params {
+	enum source_op	 op;
+	long long	 window;	/* detect: the window; else how far back */
+	const char	*query;		/* logs: the query, NULL for all */
+	size_t		 limit;		/* logs: at most this many entries */
+	const char	*metric;	/* metrics: the metric's name */
+	long long	 now;		/* epoch seconds the request was made */
+};
+
+/*
+ * A source job runs in slices: source_step does at most a budget of work
+ * and says whether more remains, so the daemon's loop never blocks for
+ * long on a large log.
+ */
+
+/* source.c */
+struct sources		*sources_new(void);
+void			 sources_free(struct sources *);
+struct source_job	*source_start(struct sources *, const struct config *,
+			    const struct cprofile *, const char *,
+			    const struct source_params *, int *, char *, size_t);
+int			 source_step(struct source_job *, long long);
+json_t			*source_result(struct source_job *, int *);
+void			 source_job_free(struct source_job *);
+
+/* source/local.c */
+struct local_state;
+struct local_job;
+struct local_state	*local_state_new(void);
+void			 local_state_free(struct local_state *);
+struct local_job	*local_start(struct local_state *, const char *,
+			    const struct csection *, const char *,
+			    const struct source_params *, char *, size_t);
+int			 local_step(struct local_job *, long long);
+json_t			*local_result(struct local_job *, int *);
+void			 local_job_free(struct local_job *);
+
+#endif

@@ -1,0 +1,1129 @@
+/*
+ * local.c -- the embedded default source: a service's own log files.
+ *
+ * Each service keeps, across requests, the files its globs match (by
+ * device and inode, so rotation is seen), how far each has been read, and
+ * a day of one-minute buckets: line and error counts and a histogram of
+ * latency. A detection reads only the bytes appended since the last one and
+ * sums the buckets of its window. A cold start seeks by binary search to
+ * the window's first line in a time-sorted file instead of reading all that
+ * comes before it.
+ *
+ * Work is done in slices (local_step) so the daemon's loop stays free.
+ */
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "anomaly.h"
+#include "config.h"
+#include "logline.h"
+#include "query.h"
+#include "source.h"
+#include "util.h"
+
+#define BUCKET_SECS	60
+#define NBUCKETS	1440			/* a day of minutes */
+#define RETENTION	((long long)NBUCKETS * BUCKET_SECS)
+#define HIST_SUB	8			/* bins per power of two */
+#define HIST_BINS	(1 + 32 * HIST_SUB)
+#define CHUNK		(1024 * 1024)
+#define SEEK_BLOCK	(64 * 1024)
+#define MAX_FILES	256
+
+/* Default rules, as on the reference page. */
+#define ERRORS_THRESHOLD	10
+#define ERRORS_HIGH		50
+#define P99_THRESHOLD_MS	1000
+
+/* One minute of a service's lines. */
+struct bucket {
+	long long	 start;		/* epoch seconds; -1 when unused */
+	uint32_t	 lines;
+	uint32_t	 errors;
+	uint32_t	 nlat;
+	uint32_t	*hist;		/* HIST_BINS latency counts, or NULL */
+	double		*histsum;	/* the sum of each bin's latencies */
+};
+
+/* One log file as far as it has been read. */
+struct lfile {
+	char		*path;
+	dev_t		 dev;
+	ino_t		 ino;
+	off_t		 head;		/* first byte counted */
+	long long	 head_time;	/* the time head was sought for */
+	off_t		 off;		/* next byte to read */
+	unsigned char	 tail[32];	/* the bytes just before off */
+	size_t		 ntail;
+	int		 seen;		/* matched by this round's globs */
+};
+
+/* What is kept of one service between requests. */
+struct lsvc {
+	char			*key;		/* "profile/service" */
+	char			*sig;		/* the globs and format it counts */
+	struct lfile		*files;
+	size_t			 nfiles;
+	struct bucket		 ring[NBUCKETS];
+	long long		 skipped;	/* malformed, binary, too long */
+	long long		 lines;
+	struct local_job	*owner;		/* the job reading it now */
+};
+
+struct local_state {
+	struct lsvc	**svcs;
+	size_t		  nsvcs;
+};
+
+/* A range of one file to read. */
+struct work {
+	size_t		 file;		/* index into the job's paths */
+	dev_t		 dev;		/* which file, for detect and metrics */
+	ino_t		 ino;
+	off_t		 from;
+	off_t		 to;
+	int		 sought;	/* from came from a time search */
+};
+
+/* The newest log entries of one file, for SOURCE_LOGS. */
+struct entry {
+	long long	 ts_ms;
+	json_t		*json;
+};
+
+/* Reads a range of a file line by line in chunks. */
+struct reader {
+	int		 fd;
+	off_t		 pos;		/* file offset of buf[0] */
+	off_t		 end;
+	char		*buf;
+	size_t		 len;		/* bytes in buf */
+	size_t		 at;		/* next unread byte in buf */
+	int		 skip_first;	/* drop up to the first newline */
+	int		 overlong;	/* inside a line longer than allowed */
+};
+
+struct local_job {
+	struct local_state	*st;
+	struct lsvc		*svc;		/* while this job owns it */
+	int			 counts;	/* detect or metrics: uses buckets */
+	char			*key;		/* "profile/service" */
+	char			*sig;		/* its globs and format */
+	char			*profile;
+	char			*service;
+	char			**globs;
+	size_t			 nglobs;
+	enum log_format		 fmt;
+	struct source_params	 p;
+	char			*query_text;
+	char			*metric;
+	struct query		*query;
+	int			 phase;
+	char			**paths;	/* logs: the files, in order */
+	size_t			 npaths;
+	struct work		*work;
+	size_t			 nwork;
+	size_t			 wat;
+	struct reader		 rd;
+	int			 reading;
+	struct entry		*entries;	/* logs: a ring per file */
+	size_t			 nentries;
+	size_t			 ring_at;
+	json_t			*matched;	/* logs: collected entries */
+	long long		 scanned;
+	int			 status;
+	char			 err[512];
+	json_t			*result;
+};
+
+enum { PHASE_PLAN, PHASE_READ, PHASE_DONE };
+
+static void	job_fail(struct local_job *, int, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+
+/* Milliseconds on a clock that never jumps. */
+static long long
+now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Stop the job with an HTTP status and a reason. */
+static void
+job_fail(struct local_job *job, int status, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(job->err, sizeof job->err, fmt, ap);
+	va_end(ap);
+	job->status = status;
+	job->phase = PHASE_DONE;
+}
+
+/* --- buckets and histograms ---------------------------------------------- */
+
+/* The histogram bin of a latency in milliseconds. */
+static int
+hist_bin(double v)
+{
+	int	 e, sub;
+	double	 frac;
+
+	if (!(v >= 1))
+		return 0;
+	frac = frexp(v, &e);		/* v = frac * 2^e, frac in [0.5, 1) */
+	e -= 1;
+	if (e >= 32)
+		return HIST_BINS - 1;
+	sub = (int)((frac * 2 - 1) * HIST_SUB);
+	return 1 + e * HIST_SUB + sub;
+}
+
+
+/* The bucket for a time, cleared if it held an older minute; or NULL. */
+static struct bucket *
+bucket_for(struct lsvc *svc, long long ts)
+{
+	struct bucket	*b;
+	long long	 start = ts - ((ts % BUCKET_SECS) + BUCKET_SECS) %
+			     BUCKET_SECS;
+
+	b = &svc->ring[(start / BUCKET_SECS) % NBUCKETS];
+	if (b->start == start)
+		return b;
+	if (b->start > start)
+		return NULL;
+	b->start = start;
+	b->lines = b->errors = b->nlat = 0;
+	if (b->hist != NULL) {
+		memset(b->hist, 0, HIST_BINS * sizeof *b->hist);
+		memset(b->histsum, 0, HIST_BINS * sizeof *b->histsum);
+	}
+	return b;
+}
+
+/* Count one line into the service's buckets. */
+static void
+count_line(struct local_job *job, const char *line, size_t len)
+{
+	struct lsvc		*svc = job->svc;
+	const struct log_field	*f;
+	struct log_rec		 rec;
+	struct bucket		*b;
+	long long		 ts;
+	double			 v;
+
+	if (log_parse(line, len, job->fmt, &rec) == -1) {
+		svc->skipped++;
+		return;
+	}
+	ts = rec.ts_ms >= 0 ? rec.ts_ms / 1000 : job->p.now;
+	if (ts <= job->p.now - RETENTION || ts > job->p.now + RETENTION)
+		return;
+	if ((b = bucket_for(svc, ts)) == NULL)
+		return;
+	svc->lines++;
+	b->lines++;
+	if (rec.is_error)
+		b->errors++;
+	if ((f = log_field_get(&rec, "latency_ms")) == NULL)
+		f = log_field_get(&rec, "duration_ms");
+	if (f != NULL && log_field_number(f, &v) == 0 && v >= 0) {
+		if (b->hist == NULL) {
+			b->hist = xcalloc(HIST_BINS, sizeof *b->hist);
+			b->histsum = xcalloc(HIST_BINS, sizeof *b->histsum);
+		}
+		b->hist[hist_bin(v)]++;
+		b->histsum[hist_bin(v)] += v;
+		b->nlat++;
+	}
+}
+
+/* Totals of a window: lines, errors and the latency histogram. */
+struct sums {
+	double		 lines;
+	double		 errors;
+	double		 nlat;
+	uint64_t	 hist[HIST_BINS];
+	double		 histsum[HIST_BINS];
+};
+
+/* Add up the buckets from since to now. */
+static void
+window_sums(struct lsvc *svc, long long now, long long since, struct sums *s)
+{
+	struct bucket	*b;
+	long long	 t;
+	int		 i;
+
+	memset(s, 0, sizeof *s);
+	for (t = since - ((since % BUCKET_SECS) + BUCKET_SECS) % BUCKET_SECS;
+	    t <= now; t += BUCKET_SECS) {
+		b = &svc->ring[(t / BUCKET_SECS) % NBUCKETS];
+		if (b->start != t)
+			continue;
+		s->lines += b->lines;
+		s->errors += b->errors;
+		s->nlat += b->nlat;
+		if (b->hist == NULL)
+			continue;
+		for (i = 0; i < HIST_BINS; i++) {
+			s->hist[i] += b->hist[i];
+			s->histsum[i] += b->histsum[i];
+		}
+	}
+}
+
+/*
+ * The q-quantile of a window's latencies, -1 when there are none: the
+ * mean of the histogram bin it falls in, exact when that bin holds one
+ * value and within an eighth of a power of two otherwise.
+ */
+static double
+quantile(const struct sums *s, double q)
+{
+	double		 rank, seen = 0;
+	int		 i;
+
+	if (s->nlat == 0)
+		return -1;
+	rank = ceil(q * s->nlat);
+	for (i = 0; i < HIST_BINS; i++) {
+		seen += s->hist[i];
+		if (seen >= rank && s->hist[i] > 0)
+			return s->histsum[i] / s->hist[i];
+	}
+	return -1;
+}
+
+/* --- reading files ------------------------------------------------------- */
+
+/* The first timestamp of a line starting in a block, or -1. */
+static long long
+block_time(const char *buf, size_t len, int skip_first, enum log_format fmt)
+{
+	const char	*p = buf, *end = buf + len, *nl;
+	struct log_rec	 rec;
+
+	if (skip_first) {
+		if ((nl = memchr(p, '\n', len)) == NULL)
+			return -1;
+		p = nl + 1;
+	}
+	while (p < end && (nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		if (log_parse(p, (size_t)(nl - p), fmt, &rec) == 0 &&
+		    rec.ts_ms >= 0)
+			return rec.ts_ms;
+		p = nl + 1;
+	}
+	return -1;
+}
+
+/*
+ * In a time-sorted file, find an offset at or before the first line at or
+ * after t (ms): a binary search reading one block per probe.
+ */
+static off_t
+seek_time(int fd, off_t size, long long t, enum log_format fmt)
+{
+	char		*buf;
+	off_t		 lo = 0, hi = size, mid;
+	ssize_t		 n;
+	long long	 ts;
+
+	buf = xmalloc(SEEK_BLOCK);
+	while (hi - lo > SEEK_BLOCK) {
+		mid = lo + (hi - lo) / 2;
+		if ((n = pread(fd, buf, SEEK_BLOCK, mid)) <= 0)
+			break;
+		if ((ts = block_time(buf, (size_t)n, 1, fmt)) == -1)
+			break;
+		if (ts < t)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	free(buf);
+	return lo;
+}
+
+/* Start reading [from, to) of an open file. */
+static void
+reader_open(struct reader *rd, int fd, off_t from, off_t to)
+{
+	char	 c;
+
+	rd->fd = fd;
+	rd->pos = from;
+	rd->end = to;
+	rd->len = rd->at = 0;
+	rd->overlong = 0;
+	rd->skip_first = from > 0 && (pread(fd, &c, 1, from - 1) != 1 ||
+	    c != '\n');
+	if (rd->buf == NULL)
+		rd->buf = xmalloc(CHUNK + LOG_MAXLINE);
+}
+
+/*
+ * The next complete line; 1 when one is returned, 0 at the end of the
+ * range, -1 on a read error. A last line without its newline is left for
+ * the next read; *consumed is the offset after the last line returned.
+ */
+static int
+reader_line(struct reader *rd, const char **line, size_t *len, off_t *consumed)
+{
+	char	*nl;
+	size_t	 keep, want;
+	ssize_t	 n;
+
+	for (;;) {
+		nl = memchr(rd->buf + rd->at, '\n', rd->len - rd->at);
+		if (nl != NULL) {
+			*line = rd->buf + rd->at;
+			*len = (size_t)(nl - *line);
+			rd->at = (size_t)(nl - rd->buf) + 1;
+			*consumed = rd->pos + (off_t)rd->at;
+			if (rd->skip_first || rd->overlong) {
+				rd->skip_first = rd->overlong = 0;
+				continue;
+			}
+			return 1;
+		}
+		/* Keep the partial line, unless it is already too long. */
+		keep = rd->len - rd->at;
+		if (keep > LOG_MAXLINE) {
+			rd->overlong = 1;
+			keep = 0;
+		}
+		memmove(rd->buf, rd->buf + rd->at, keep);
+		rd->pos += (off_t)(rd->len - keep);
+		rd->len = keep;
+		rd->at = 0;
+		if (rd->pos + (off_t)rd->len >= rd->end)
+			return 0;
+		want = CHUNK;
+		if ((off_t)want > rd->end - rd->pos - (off_t)rd->len)
+			want = (size_t)(rd->end - rd->pos - (off_t)rd->len);
+		n = pread(rd->fd, rd->buf + rd->len, want,
+		    rd->pos + (off_t)rd->len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n == 0 ? 0 : -1;
+		rd->len += (size_t)n;
+	}
+}
+
+/* --- planning: which bytes of which files to read ------------------------ */
+
+/* Add a range of the job's last path to read. */
+static void
+work_add(struct local_job *job, const struct stat *sb, off_t from, off_t to,
+    int sought)
+{
+	if (from >= to)
+		return;
+	job->work = xreallocarray(job->work, job->nwork + 1, sizeof *job->work);
+	job->work[job->nwork].file = job->npaths - 1;
+	job->work[job->nwork].dev = sb->st_dev;
+	job->work[job->nwork].ino = sb->st_ino;
+	job->work[job->nwork].from = from;
+	job->work[job->nwork].to = to;
+	job->work[job->nwork].sought = sought;
+	job->nwork++;
+}
+
+/* Expand the service's globs; -1 (job failed) when nothing matches. */
+static int
+expand_globs(struct local_job *job, glob_t *g)
+{
+	size_t	 i;
+	int	 flags = 0, rc;
+
+	memset(g, 0, sizeof *g);
+	for (i = 0; i < job->nglobs; i++) {
+		rc = glob(job->globs[i], flags, NULL, g);
+		if (rc != 0 && rc != GLOB_NOMATCH) {
+			job_fail(job, 502, "cannot expand %s", job->globs[i]);
+			return -1;
+		}
+		flags = GLOB_APPEND;
+	}
+	if (g->gl_pathc == 0) {
+		job_fail(job, 502, "no log files match %s%s for service '%s'",
+		    job->globs[0], job->nglobs > 1 ? " (and more)" : "",
+		    job->service);
+		return -1;
+	}
+	if (g->gl_pathc > MAX_FILES) {
+		job_fail(job, 502, "%zu files match the logs of service '%s' "
+		    "(at most %d)", (size_t)g->gl_pathc, job->service, MAX_FILES);
+		return -1;
+	}
+	return 0;
+}
+
+/* Open a path for reading, failing the job with its name if it cannot. */
+static int
+open_log(struct local_job *job, const char *path, struct stat *sb)
+{
+	int	 fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
+	    fstat(fd, sb) == -1) {
+		job_fail(job, 502, "cannot read %s: %s", path, strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	if (!S_ISREG(sb->st_mode)) {
+		close(fd);
+		job_fail(job, 502, "%s is not a regular file", path);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * Was the file truncated (and perhaps written again) since it was read?
+ * Shorter than what was read, or the bytes before the read offset are no
+ * longer those that were there.
+ */
+static int
+truncated(int fd, const struct stat *sb, const struct lfile *f)
+{
+	unsigned char	 now[sizeof f->tail];
+
+	if (sb->st_size < f->off)
+		return 1;
+	if (f->ntail == 0)
+		return 0;
+	return pread(fd, now, f->ntail, f->off - (off_t)f->ntail) !=
+	    (ssize_t)f->ntail || memcmp(now, f->tail, f->ntail) != 0;
+}
+
+/* Remember where a file was read to, and the bytes just before it. */
+static void
+lfile_advance(struct lfile *f, int fd, off_t off)
+{
+	ssize_t	 n;
+
+	f->off = off;
+	f->ntail = (size_t)(off < (off_t)sizeof f->tail ? off :
+	    (off_t)sizeof f->tail);
+	n = pread(fd, f->tail, f->ntail, off - (off_t)f->ntail);
+	if (n != (ssize_t)f->ntail)
+		f->ntail = 0;
+}
+
+/* The service's file known by device and inode, or NULL. */
+static struct lfile *
+lfile_find(struct lsvc *svc, dev_t dev, ino_t ino)
+{
+	size_t	 i;
+
+	for (i = 0; i < svc->nfiles; i++)
+		if (svc->files[i].dev == dev && svc->files[i].ino == ino)
+			return &svc->files[i];
+	return NULL;
+}
+
+/*
+ * Detect and metrics: reconcile the service's files with what the globs
+ * match now, and plan to read what is new -- appended bytes, a cold start
+ * sought by time, or an older stretch a wider window now needs.
+ */
+static void
+plan_counts(struct local_job *job)
+{
+	struct lsvc	*svc = job->svc;
+	struct lfile	*f, *kept;
+	struct stat	 sb;
+	glob_t		 g;
+	long long	 want;
+	size_t		 i, nkept = 0;
+	off_t		 start;
+	int		 fd;
+
+	if (expand_globs(job, &g) == -1)
+		return;
+	want = job->p.now - (job->p.window < RETENTION ? job->p.window :
+	    RETENTION);
+	for (i = 0; i < svc->nfiles; i++)
+		svc->files[i].seen = 0;
+	job->paths = xcalloc(g.gl_pathc, sizeof *job->paths);
+	for (i = 0; i < g.gl_pathc; i++) {
+		if ((fd = open_log(job, g.gl_pathv[i], &sb)) == -1)
+			break;
+		if ((f = lfile_find(svc, sb.st_dev, sb.st_ino)) == NULL) {
+			svc->files = xreallocarray(svc->files, svc->nfiles + 1,
+			    sizeof *svc->files);
+			f = &svc->files[svc->nfiles++];
+			memset(f, 0, sizeof *f);
+			f->dev = sb.st_dev;
+			f->ino = sb.st_ino;
+			f->head = f->off = seek_time(fd, sb.st_size, want * 1000,
+			    job->fmt);
+			f->head_time = want;
+		}
+		free(f->path);
+		f->path = xstrdup(g.gl_pathv[i]);
+		f->seen = 1;
+		job->paths[job->npaths++] = xstrdup(f->path);
+		if (truncated(fd, &sb, f)) {
+			f->head = f->off = 0;
+			f->ntail = 0;
+			f->head_time = want;
+		}
+		if (want < f->head_time && f->head > 0) {
+			start = seek_time(fd, f->head, want * 1000, job->fmt);
+			work_add(job, &sb, start, f->head, 1);
+			f->head = start;
+			f->head_time = want;
+		}
+		work_add(job, &sb, f->off, sb.st_size, 0);
+		close(fd);
+	}
+	globfree(&g);
+	if (job->phase == PHASE_DONE)
+		return;
+	/* Forget files no longer matched (deleted or rotated away). */
+	kept = svc->files;
+	for (i = 0; i < svc->nfiles; i++) {
+		if (svc->files[i].seen)
+			kept[nkept++] = svc->files[i];
+		else
+			free(svc->files[i].path);
+	}
+	svc->nfiles = nkept;
+	job->phase = PHASE_READ;
+}
+
+/* Logs: plan to read each file from the first line of the window. */
+static void
+plan_logs(struct local_job *job)
+{
+	struct stat	 sb;
+	glob_t		 g;
+	size_t		 i;
+	off_t		 start;
+	int		 fd;
+
+	if (expand_globs(job, &g) == -1)
+		return;
+	job->paths = xcalloc(g.gl_pathc, sizeof *job->paths);
+	for (i = 0; i < g.gl_pathc; i++) {
+		if ((fd = open_log(job, g.gl_pathv[i], &sb)) == -1)
+			break;
+		job->paths[job->npaths++] = xstrdup(g.gl_pathv[i]);
+		start = seek_time(fd, sb.st_size,
+		    (job->p.now - job->p.window) * 1000, job->fmt);
+		work_add(job, &sb, start, sb.st_size, 1);
+		close(fd);
+	}
+	globfree(&g);
+	if (job->phase != PHASE_DONE)
+		job->phase = PHASE_READ;
+}
+
+/* --- log entries ---------------------------------------------------------- */
+
+/* A field's text, unescaped, as a new JSON string. */
+static json_t *
+text_json(const char *s, size_t len, int quoted)
+{
+	char	 buf[8192];
+	size_t	 n;
+
+	n = log_unescape(s, len, quoted, buf, sizeof buf);
+	return json_stringn_nocheck(buf, n < sizeof buf ? n : sizeof buf - 1);
+}
+
+/* One matching line as a log entry. */
+static json_t *
+entry_json(struct local_job *job, const struct log_rec *rec, const char *path)
+{
+	json_t	*j, *level, *msg;
+	char	 ts[32];
+
+	if (rec->ts_ms >= 0)
+		format_time_iso(rec->ts_ms / 1000, ts, sizeof ts);
+	level = rec->level != NULL ? text_json(rec->level, rec->levellen, 1) :
+	    json_null();
+	msg = rec->msg != NULL ? text_json(rec->msg, rec->msglen,
+	    rec->msg_quoted) : text_json(rec->line, rec->len, 0);
+	j = json_pack("{s:o, s:o, s:o, s:s, s:s}",
+	    "timestamp", rec->ts_ms >= 0 ? json_string(ts) : json_null(),
+	    "level", level,
+	    "message", msg,
+	    "service", job->service,
+	    "file", path);
+	return j;
+}
+
+/* Keep a matching line among the newest of its file. */
+static void
+collect_line(struct local_job *job, const char *line, size_t len,
+    const char *path)
+{
+	struct log_rec	 rec;
+	struct entry	*e;
+
+	if (log_parse(line, len, job->fmt, &rec) == -1)
+		return;
+	if (rec.ts_ms >= 0 && rec.ts_ms < (job->p.now - job->p.window) * 1000)
+		return;
+	if (job->query != NULL && !query_match(job->query, &rec))
+		return;
+	e = &job->entries[job->ring_at];
+	json_decref(e->json);
+	e->json = entry_json(job, &rec, path);
+	e->ts_ms = rec.ts_ms;
+	job->ring_at = (job->ring_at + 1) % job->p.limit;
+	if (job->nentries < job->p.limit)
+		job->nentries++;
+}
+
+/* Move one file's ring of entries into the collected list. */
+static void
+flush_entries(struct local_job *job)
+{
+	size_t	 i, at;
+
+	at = (job->ring_at + job->p.limit - job->nentries) % job->p.limit;
+	for (i = 0; i < job->nentries; i++) {
+		json_array_append_new(job->matched,
+		    job->entries[(at + i) % job->p.limit].json);
+		job->entries[(at + i) % job->p.limit].json = NULL;
+	}
+	job->nentries = job->ring_at = 0;
+}
+
+/* Order entries by time; entries without one keep their place at the end. */
+static int
+entry_cmp(const void *a, const void *b)
+{
+	const char	*ta, *tb;
+
+	ta = json_string_value(json_object_get(*(json_t *const *)a,
+	    "timestamp"));
+	tb = json_string_value(json_object_get(*(json_t *const *)b,
+	    "timestamp"));
+	if (ta == NULL || tb == NULL)
+		return (ta == NULL) - (tb == NULL);
+	return strcmp(ta, tb);
+}
+
+/* Sort a JSON array of entries by time. */
+static void
+qsort_entries(json_t *arr)
+{
+	json_t	**v;
+	size_t	  i, n = json_array_size(arr);
+
+	if (n < 2)
+		return;
+	v = xcalloc(n, sizeof *v);
+	for (i = 0; i < n; i++)
+		v[i] = json_incref(json_array_get(arr, i));
+	qsort(v, n, sizeof *v, entry_cmp);
+	json_array_clear(arr);
+	for (i = 0; i < n; i++)
+		json_array_append_new(arr, v[i]);
+	free(v);
+}
+
+/* --- running ------------------------------------------------------------- */
+
+/* Read planned ranges until the budget is spent; 1 while work remains. */
+static int
+read_some(struct local_job *job, long long deadline)
+{
+	struct lfile	*f;
+	struct work	*w;
+	const char	*line;
+	size_t		 len, lines = 0;
+	off_t		 consumed;
+	int		 rc, fd;
+
+	while (job->wat < job->nwork) {
+		w = &job->work[job->wat];
+		if (!job->reading) {
+			fd = open(job->paths[w->file], O_RDONLY | O_CLOEXEC);
+			if (fd == -1) {
+				job_fail(job, 502, "cannot read %s: %s",
+				    job->paths[w->file], strerror(errno));
+				return 0;
+			}
+			reader_open(&job->rd, fd, w->from, w->to);
+			job->reading = 1;
+			consumed = w->from;
+		}
+		while ((rc = reader_line(&job->rd, &line, &len,
+		    &consumed)) == 1) {
+			job->scanned++;
+			if (job->counts)
+				count_line(job, line, len);
+			else
+				collect_line(job, line, len,
+				    job->paths[w->file]);
+			if (++lines % 4096 == 0 && now_ms() > deadline)
+				return 1;
+		}
+		if (rc == -1) {
+			job_fail(job, 502, "reading %s: %s",
+			    job->paths[w->file], strerror(errno));
+			return 0;
+		}
+		if (job->svc != NULL && !w->sought &&
+		    (f = lfile_find(job->svc, w->dev, w->ino)) != NULL)
+			lfile_advance(f, job->rd.fd, job->rd.pos +
+			    (off_t)job->rd.at);
+		close(job->rd.fd);
+		job->reading = 0;
+		if (!job->counts)
+			flush_entries(job);
+		job->wat++;
+	}
+	return 0;
+}
+
+/* Decide the anomalies of the window from the buckets. */
+static void
+finish_detect(struct local_job *job)
+{
+	struct anomalies	 list = { NULL, 0 };
+	struct sums		 s;
+	char			 win[32], cur[32], thr[32];
+	double			 p99;
+
+	window_sums(job->svc, job->p.now, job->p.now - job->p.window, &s);
+	format_duration(job->p.window, win, sizeof win);
+	if (s.errors > ERRORS_THRESHOLD)
+		anomalies_add(&list, job->service, "error_count",
+		    s.errors > ERRORS_HIGH ? SEV_HIGH : SEV_MEDIUM, job->p.now,
+		    s.errors, ERRORS_THRESHOLD, "%.0f errors in %s, exceeds "
+		    "threshold of %d", s.errors, win, ERRORS_THRESHOLD);
+	p99 = quantile(&s, 0.99);
+	if (p99 > P99_THRESHOLD_MS) {
+		format_amount(p99, "ms", cur, sizeof cur);
+		format_amount(P99_THRESHOLD_MS, "ms", thr, sizeof thr);
+		anomalies_add(&list, job->service, "latency_p99", SEV_MEDIUM,
+		    job->p.now, p99, P99_THRESHOLD_MS, "p99 latency %s exceeds "
+		    "threshold of %s", cur, thr);
+	}
+	job->result = json_pack("{s:s, s:s, s:s, s:o, s:I, s:I, s:I}",
+	    "service", job->service,
+	    "profile", job->profile,
+	    "window", win,
+	    "anomalies", anomalies_json(&list),
+	    "lines_in_window", (json_int_t)s.lines,
+	    "lines_read", (json_int_t)job->scanned,
+	    "lines_skipped", (json_int_t)job->svc->skipped);
+	anomalies_free(&list);
+}
+
+/* The points of a metric, one per minute of the window that has lines. */
+static void
+finish_metrics(struct local_job *job)
+{
+	struct bucket	*b;
+	struct sums	 s;
+	json_t		*points;
+	long long	 t, since = job->p.now - job->p.window;
+	double		 v, q = 0;
+	char		 ts[32];
+
+	if (strcmp(job->metric, "latency_p50") == 0)
+		q = 0.5;
+	else if (strcmp(job->metric, "latency_p95") == 0)
+		q = 0.95;
+	else if (strcmp(job->metric, "latency_p99") == 0)
+		q = 0.99;
+	points = json_array();
+	for (t = since - ((since % BUCKET_SECS) + BUCKET_SECS) % BUCKET_SECS;
+	    t <= job->p.now; t += BUCKET_SECS) {
+		b = &job->svc->ring[(t / BUCKET_SECS) % NBUCKETS];
+		if (b->start != t)
+			continue;
+		if (q > 0) {
+			window_sums(job->svc, t, t, &s);
+			if ((v = quantile(&s, q)) < 0)
+				continue;
+		} else if (strcmp(job->metric, "error_count") == 0)
+			v = b->errors;
+		else
+			v = b->lines;
+		format_time_iso(t, ts, sizeof ts);
+		json_array_append_new(points, json_pack("{s:s, s:f}",
+		    "timestamp", ts, "value", v));
+	}
+	job->result = json_pack("{s:s, s:s, s:o}", "service", job->service,
+	    "metric", job->metric, "points", points);
+}
+
+/* Hand the service back and build the answer. */
+static void
+finish(struct local_job *job)
+{
+	size_t	 n;
+
+	if (job->status == 200) {
+		if (job->p.op == SOURCE_DETECT)
+			finish_detect(job);
+		else if (job->p.op == SOURCE_METRICS)
+			finish_metrics(job);
+		else {
+			n = json_array_size(job->matched);
+			qsort_entries(job->matched);
+			while (n > job->p.limit) {
+				json_array_remove(job->matched, 0);
+				n--;
+			}
+			job->result = json_pack("{s:s, s:O}", "service",
+			    job->service, "entries", job->matched);
+		}
+	}
+	if (job->svc != NULL && job->svc->owner == job)
+		job->svc->owner = NULL;
+	job->svc = NULL;
+}
+
+/* --- the interface ------------------------------------------------------- */
+
+/* Per-daemon memory of the services' files and buckets. */
+struct local_state *
+local_state_new(void)
+{
+	return xcalloc(1, sizeof(struct local_state));
+}
+
+/* Forget a service's files and buckets. */
+static void
+lsvc_free(struct lsvc *svc)
+{
+	size_t	 i;
+
+	for (i = 0; i < svc->nfiles; i++)
+		free(svc->files[i].path);
+	free(svc->files);
+	for (i = 0; i < NBUCKETS; i++) {
+		free(svc->ring[i].hist);
+		free(svc->ring[i].histsum);
+	}
+	free(svc->key);
+	free(svc->sig);
+	free(svc);
+}
+
+/* Free all that the source remembers. */
+void
+local_state_free(struct local_state *st)
+{
+	size_t	 i;
+
+	if (st == NULL)
+		return;
+	for (i = 0; i < st->nsvcs; i++)
+		lsvc_free(st->svcs[i]);
+	free(st->svcs);
+	free(st);
+}
+
+/*
+ * The memory of one service. When its globs or format changed (a reload),
+ * what was counted no longer means the same and starts again.
+ */
+static struct lsvc *
+lsvc_get(struct local_state *st, const char *key, const char *sig)
+{
+	struct lsvc	*svc;
+	size_t		 i;
+
+	for (i = 0; i < st->nsvcs; i++) {
+		svc = st->svcs[i];
+		if (strcmp(svc->key, key) != 0)
+			continue;
+		if (strcmp(svc->sig, sig) == 0 || svc->owner != NULL)
+			return svc;
+		lsvc_free(svc);
+		st->svcs[i] = st->svcs[--st->nsvcs];
+		break;
+	}
+	svc = xcalloc(1, sizeof *svc);
+	svc->key = xstrdup(key);
+	svc->sig = xstrdup(sig);
+	for (i = 0; i < NBUCKETS; i++)
+		svc->ring[i].start = -1;
+	st->svcs = xreallocarray(st->svcs, st->nsvcs + 1, sizeof *st->svcs);
+	st->svcs[st->nsvcs++] = svc;
+	return svc;
+}
+
+/* Copy the service's globs and format out of the config snapshot. */
+static int
+job_config(struct local_job *job, const struct csection *sec, char *err,
+    size_t errlen)
+{
+	const struct ckey	*k;
+	const char		*fmt;
+	size_t			 i;
+
+	k = csection_key(sec, "logs");
+	if (k == NULL || (k->v.type == CVAL_ARRAY && k->v.nitems == 0)) {
+		seterr(err, errlen, "service '%s' has no logs to read: set "
+		    "logs = \"/path/*.log\" in its section", job->service);
+		return -1;
+	}
+	if (k->v.type == CVAL_STRING) {
+		job->globs = xcalloc(1, sizeof *job->globs);
+		job->globs[job->nglobs++] = xstrdup(k->v.s);
+	} else {
+		job->globs = xcalloc(k->v.nitems, sizeof *job->globs);
+		for (i = 0; i < k->v.nitems; i++)
+			job->globs[job->nglobs++] = xstrdup(k->v.items[i].s);
+	}
+	fmt = csection_str(sec, "format");
+	if (fmt == NULL || log_format_parse(fmt, &job->fmt) == -1)
+		job->fmt = LOG_AUTO;
+	return 0;
+}
+
+/* Start a job on a service of the local backend. */
+struct local_job *
+local_start(struct local_state *st, const char *profile,
+    const struct csection *sec, const char *service,
+    const struct source_params *p, char *err, size_t errlen)
+{
+	struct local_job	*job;
+	char			*tmp;
+	size_t			 i;
+
+	job = xcalloc(1, sizeof *job);
+	job->st = st;
+	job->profile = xstrdup(profile);
+	job->service = xstrdup(service);
+	job->p = *p;
+	job->status = 200;
+	job->p.query = NULL;
+	job->p.metric = NULL;
+	if (job_config(job, sec, err, errlen) == -1)
+		goto fail;
+	if (p->op == SOURCE_LOGS) {
+		if (p->query != NULL && *p->query != '\0' &&
+		    (job->query = query_parse(p->query, err, errlen)) == NULL)
+			goto fail;
+		if (job->p.limit == 0)
+			job->p.limit = 100;
+		job->entries = xcalloc(job->p.limit, sizeof *job->entries);
+		job->matched = json_array();
+		return job;
+	}
+	if (p->window > RETENTION) {
+		seterr(err, errlen, "the local backend keeps counts for 24h; "
+		    "ask for a window of at most 24h");
+		goto fail;
+	}
+	if (p->op == SOURCE_METRICS)
+		job->metric = xstrdup(p->metric);
+	job->counts = 1;
+	xasprintf(&job->key, "%s/%s", profile, service);
+	xasprintf(&job->sig, "%d", (int)job->fmt);
+	for (i = 0; i < job->nglobs; i++) {
+		xasprintf(&tmp, "%s\n%s", job->sig, job->globs[i]);
+		free(job->sig);
+		job->sig = tmp;
+	}
+	return job;
+fail:
+	local_job_free(job);
+	return NULL;
+}
+
+/* Work for at most budget milliseconds; 1 while more remains. */
+int
+local_step(struct local_job *job, long long budget)
+{
+	long long	 deadline = now_ms() + budget;
+
+	if (job->counts && job->svc == NULL) {
+		job->svc = lsvc_get(job->st, job->key, job->sig);
+		if (job->svc->owner != NULL) {
+			job->svc = NULL;
+			return 1;	/* another job reads it; wait */
+		}
+		job->svc->owner = job;
+	}
+	if (job->phase == PHASE_PLAN) {
+		if (job->counts)
+			plan_counts(job);
+		else
+			plan_logs(job);
+	}
+	if (job->phase == PHASE_READ && read_some(job, deadline) == 1)
+		return 1;
+	job->phase = PHASE_DONE;
+	finish(job);
+	return 0;
+}
+
+/* The answer of a finished job: its status and JSON (a new reference). */
+json_t *
+local_result(struct local_job *job, int *status)
+{
+	*status = job->status;
+	if (job->status != 200)
+		return json_pack("{s:s}", "detail", job->err);
+	return json_incref(job->result);
+}
+
+/* Free a job, finished or not. */
+void
+local_job_free(struct local_job *job)
+{
+	size_t	 i;
+
+	if (job == NULL)
+		return;
+	if (job->svc != NULL && job->svc->owner == job)
+		job->svc->owner = NULL;
+	if (job->reading)
+		close(job->rd.fd);
+	free(job->rd.buf);
+	for (i = 0; i < job->nglobs; i++)
+		free(job->globs[i]);
+	free(job->globs);
+	for (i = 0; i < job->npaths; i++)
+		free(job->paths[i]);
+	free(job->paths);
+	free(job->work);
+	if (job->entries != NULL)
+		for (i = 0; i < job->p.limit; i++)
+			json_decref(job->entries[i].json);
+	free(job->entries);
+	json_decref(job->matched);
+	json_decref(job->result);
+	if (job->query != NULL)
+		query_free(job->query);
+	free(job->metric);
+	free(job->key);
+	free(job->sig);
+	free(job->profile);
+	free(job->service);
+	free(job);
+}

@@ -1,0 +1,147 @@
+#!/bin/sh
+# anomaly.sh -- the local backend end to end: tinkr anomaly, logs and
+# metrics over a service's own log files, through a private tinkrd.
+set -eu
+. "${TOP_SRCDIR:-.}/tests/e2e/lib.sh"
+
+mkdir -m 700 conf logs
+cfg=$T_SCRATCH/conf/tinkr.toml
+log=$T_SCRATCH/logs/payments-api.jsonl
+cat >"$cfg" <<EOC
+[profiles.demo]
+backend = "local"
+active = true
+
+[profiles.demo.services.payments-api]
+logs = "$T_SCRATCH/logs/payments-api*.jsonl"
+format = "json"
+
+[profiles.demo.services.empty]
+logs = "$T_SCRATCH/nothing/*.log"
+EOC
+chmod 600 "$cfg"
+export TINKR_CONFIG="$cfg"
+
+now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+
+# lines N LEVEL MESSAGE [LATENCY]: append N JSON lines stamped now.
+lines() {
+	_n=$1
+	while [ "$_n" -gt 0 ]; do
+		printf '{"ts": "%s", "level": "%s", "service": "payments-api", "msg": "%s", "latency_ms": %s}\n' \
+		    "$now" "$2" "$3" "${4:-40}"
+		_n=$((_n - 1))
+	done >>"$log"
+}
+
+# --- a quiet service has no anomalies ---
+lines 50 info "charge ok"
+lines 5 error "card declined"
+tinkr anomaly payments-api
+is "$rc" 0 "anomaly on a quiet service exits 0"
+is "$out" "No anomalies detected for payments-api in the last 10m." \
+    "a quiet service has no anomalies"
+tinkr anomaly payments-api --fail
+is "$rc" 0 "--fail exits 0 when nothing is shown"
+
+# --- errors over the threshold ---
+lines 15 error "upstream timeout"
+tinkr anomaly payments-api
+is "$rc" 0 "anomaly exits 0"
+like "$out" '^MEDIUM +error_count +20 errors in 10m, exceeds threshold of 10$' \
+    "20 errors in 10m is a medium error_count anomaly"
+tinkr anomaly payments-api --fail
+is "$rc" 1 "--fail exits 1 when an anomaly is shown"
+tinkr anomaly payments-api --severity high --fail
+is "$rc" 0 "--severity high hides a medium anomaly"
+contains "$out" "No anomalies detected" "and says none is shown"
+
+lines 40 error "upstream timeout"
+tinkr anomaly payments-api
+like "$out" '^HIGH +error_count +60 errors in 10m, exceeds threshold of 10$' \
+    "only the appended lines are added: 60 errors is high"
+
+# --- latency ---
+lines 10 info "slow charge" 3200
+tinkr anomaly payments-api
+like "$out" '^MEDIUM +latency_p99 +p99 latency 3.2s exceeds threshold of 1s$' \
+    "a p99 over 1s is a latency anomaly"
+
+# --- JSON for scripts ---
+tinkr --json anomaly payments-api --window 5m
+is "$rc" 0 "anomaly --json exits 0"
+ok "anomaly --json prints JSON" json_valid "$out"
+contains "$out" '"metric": "error_count"' "the JSON has the error_count anomaly"
+contains "$out" '"current_value": 60.0' "current_value is a real"
+contains "$out" '"threshold": 10.0' "threshold is a real"
+contains "$out" '"window": "5m"' "the window is printed back"
+
+# --- malformed and binary lines are skipped ---
+printf 'not json at all\n{"ts": broken\n\001\002\003\n' >>"$log"
+lines 1 error "after the junk"
+tinkr --json anomaly payments-api
+is "$rc" 0 "junk lines do not fail detection"
+contains "$out" '"lines_skipped": 3' "the three junk lines are counted as skipped"
+like "$out" '61 errors in 10m' "lines after the junk still count"
+
+# --- rotation: the old file is renamed away from the glob, a new one written ---
+mv "$log" "$log.1"
+: >"$log"
+lines 2 error "after rotation"
+tinkr anomaly payments-api
+like "$out" '63 errors in 10m' "a rotated file is not counted twice"
+
+# --- truncation ---
+: >"$log"
+lines 3 error "after truncation"
+tinkr anomaly payments-api
+like "$out" '66 errors in 10m' "lines written after a truncation count"
+
+# --- logs and metrics ---
+tinkr logs payments-api -q 'level:error AND "truncation"' -n 5
+is "$rc" 0 "logs exits 0"
+is "$(printf '%s\n' "$out" | grep -c 'after truncation')" 3 \
+    "logs -q finds the three matching lines"
+lacks "$out" "charge ok" "logs -q leaves out other lines"
+tinkr logs payments-api -n 3
+is "$(printf '%s\n' "$out" | wc -l | tr -d ' ')" 3 "-n 3 prints three lines"
+tinkr logs payments-api -q 'level:('
+is "$rc" 1 "a malformed query fails"
+one_error "$err" 'query' "and says what is wrong with the query"
+
+tinkr metrics payments-api error_count --since 10m
+is "$rc" 0 "metrics exits 0"
+like "$out" '^TIMESTAMP +error_count$' "metrics prints a header"
+like "$out" 'Z +66$' "the minute's error count is 66"
+tinkr metrics payments-api no_such_metric
+is "$rc" 1 "an unknown metric fails"
+one_error "$err" "unknown metric 'no_such_metric'" "and names it"
+
+# --- bad input ---
+tinkr anomaly nosuch
+is "$rc" 1 "an unknown service exits 1"
+one_error "$err" "Service 'nosuch' not found in profile 'demo'" \
+    "and says so as the original did"
+tinkr anomaly empty
+is "$rc" 1 "a service whose logs match no file exits 1"
+one_error "$err" "no log files match .*/nothing/\\*\\.log" \
+    "and names the glob, never an empty list"
+tinkr anomaly payments-api --window 10x
+is "$rc" 2 "a bad --window is a usage error"
+tinkr anomaly payments-api --window 3d
+is "$rc" 1 "a window beyond the local backend's day fails"
+one_error "$err" "24h" "and says how far back it keeps"
+tinkr anomaly
+is "$rc" 2 "anomaly without a service is a usage error"
+
+chmod 000 "$log"
+if [ "$(id -u)" = 0 ]; then
+	skip "an unreadable log is reported by path" "root reads any file"
+else
+	tinkr anomaly payments-api
+	one_error "$err" "cannot read .*payments-api.jsonl" \
+	    "an unreadable log is reported by path"
+fi
+chmod 600 "$log"
+
+done_testing

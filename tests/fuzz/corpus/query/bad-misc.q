@@ -1,0 +1,1 @@
+level: AND :x n:>abc OR

@@ -1,0 +1,2 @@
+lvl:(error OR warn) svc:pay* msg:*time*out*
+some log line with timeout

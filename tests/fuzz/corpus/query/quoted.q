@@ -1,0 +1,2 @@
+"say \"hi\" \\ now" "C:\\path"
+said \"hi\" to C:\\path

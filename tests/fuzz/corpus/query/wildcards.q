@@ -1,0 +1,1 @@
+svc:* app:"pay*" * ** time*out
