@@ -112,18 +112,22 @@ anomalies_json(const struct anomalies *list)
 
 /*
  * Print an amount for people, shortest first: 3200 ms -> "3.2s",
- * 1000 ms -> "1s", 250 ms -> "250ms"; other units print as numbers.
+ * 1000 ms -> "1s", 250 ms -> "250ms", 212800 ms -> "213s"; other units
+ * print as plain numbers, never in exponent form.
  */
 void
 format_amount(double v, const char *unit, char *buf, size_t len)
 {
-	if (unit != NULL && strcmp(unit, "ms") == 0) {
-		if (fabs(v) >= 1000)
-			snprintf(buf, len, "%.3gs", v / 1000);
-		else
-			snprintf(buf, len, "%.3gms", v);
-	} else if (v == floor(v) && fabs(v) < 1e15)
-		snprintf(buf, len, "%.0f%s", v, unit != NULL ? unit : "");
+	const char	*u = unit != NULL ? unit : "";
+
+	if (strcmp(u, "ms") == 0 && fabs(v) >= 1000) {
+		v /= 1000;
+		u = "s";
+	}
+	if (v == floor(v) || fabs(v) >= 100)
+		snprintf(buf, len, "%.0f%s", v, u);
+	else if (fabs(v) >= 1)
+		snprintf(buf, len, "%.3g%s", v, u);
 	else
-		snprintf(buf, len, "%.4g%s", v, unit != NULL ? unit : "");
+		snprintf(buf, len, "%.3f%s", v, u);
 }

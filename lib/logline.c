@@ -97,26 +97,11 @@ load8(const char *p)
 	return w;
 }
 
-/*
- * Flag the zero bytes of w in their top bits. A flag may also appear
- * above a true zero byte, never below one, so the lowest flag is exact.
- */
+/* Flag the zero bytes of w, and maybe bytes above them, in their top bits. */
 static inline uint64_t
 zero_bytes(uint64_t w)
 {
 	return (w - ONES) & ~w & HIGHS;
-}
-
-/* Offset of the first flagged byte in a nonzero mask of top bits. */
-static inline size_t
-first_flag(uint64_t m)
-{
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	return (size_t)__builtin_ctzll(m) / 8;
-#else
-	(void)m;
-	return 0;	/* the caller then looks byte by byte */
-#endif
 }
 
 /* Length of the valid UTF-8 sequence at p, 0 when it is invalid. */
@@ -629,70 +614,6 @@ skip_blanks(const char *p, const char *end)
 	return p;
 }
 
-/* Offset of the first byte needing a look in a string body, len if none. */
-static inline size_t
-string_plain(const char *p, size_t len)
-{
-	uint64_t	 w, f;
-	size_t		 i = 0;
-#ifdef __SSE2__
-	__m128i		 v, q = _mm_set1_epi8('"'), b = _mm_set1_epi8('\\');
-	__m128i		 z = _mm_setzero_si128();
-	unsigned int	 m;
-
-	for (; len - i >= 16; i += 16) {
-		v = _mm_loadu_si128((const __m128i *)(p + i));
-		m = _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(
-		    _mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, b)),
-		    _mm_or_si128(_mm_cmpeq_epi8(v, z), v)));
-		if (m != 0)
-			return i + __builtin_ctz(m);
-	}
-#endif
-	for (; len - i >= 8; i += 8) {
-		w = load8(p + i);
-		f = zero_bytes(w ^ (ONES * '"')) |
-		    zero_bytes(w ^ (ONES * '\\')) | zero_bytes(w) | (w & HIGHS);
-		if (f != 0)
-			return i + first_flag(f);
-	}
-	return i;
-}
-
-/*
- * Find the closing quote of a string body starting at p, noting in *esc
- * whether a backslash was seen. NULL when unterminated or binary.
- */
-static inline const char *
-scan_string(const char *p, const char *end, int *esc)
-{
-	size_t	 n;
-
-	*esc = 0;
-	for (;;) {
-		p += string_plain(p, end - p);
-		if (p == end)
-			return NULL;
-		switch (*p) {
-		case '"':
-			return p;
-		case '\\':
-			*esc = 1;
-			if (end - p < 2)
-				return NULL;
-			p += 2;
-			break;
-		case '\0':
-			return NULL;
-		default:
-			if ((n = utf8_seq(p, end)) == 0)
-				return NULL;
-			p += n;
-			break;
-		}
-	}
-}
-
 #define QBLOCKS		16		/* 64-byte blocks a qscan holds */
 
 /*
@@ -728,25 +649,30 @@ static inline uint64_t
 block_quotes(const char *p, int *flags)
 {
 #ifdef __SSE2__
-	__m128i		 v[4], cq = _mm_set1_epi8('"');
+	__m128i		 v0, v1, v2, v3, cq = _mm_set1_epi8('"');
 	__m128i		 cb = _mm_set1_epi8('\\'), z = _mm_setzero_si128();
 	__m128i		 slash, odd;
-	uint64_t	 q = 0;
-	int		 i;
+	uint64_t	 q;
 
-	for (i = 0; i < 4; i++) {
-		v[i] = _mm_loadu_si128((const __m128i *)(p + 16 * i));
-		q |= (uint64_t)(unsigned int)_mm_movemask_epi8(
-		    _mm_cmpeq_epi8(v[i], cq)) << (16 * i);
-	}
+	v0 = _mm_loadu_si128((const __m128i *)p);
+	v1 = _mm_loadu_si128((const __m128i *)(p + 16));
+	v2 = _mm_loadu_si128((const __m128i *)(p + 32));
+	v3 = _mm_loadu_si128((const __m128i *)(p + 48));
+	q = (uint64_t)(unsigned int)_mm_movemask_epi8(_mm_cmpeq_epi8(v0, cq)) |
+	    (uint64_t)(unsigned int)_mm_movemask_epi8(
+	    _mm_cmpeq_epi8(v1, cq)) << 16 |
+	    (uint64_t)(unsigned int)_mm_movemask_epi8(
+	    _mm_cmpeq_epi8(v2, cq)) << 32 |
+	    (uint64_t)(unsigned int)_mm_movemask_epi8(
+	    _mm_cmpeq_epi8(v3, cq)) << 48;
 	slash = _mm_or_si128(
-	    _mm_or_si128(_mm_cmpeq_epi8(v[0], cb), _mm_cmpeq_epi8(v[1], cb)),
-	    _mm_or_si128(_mm_cmpeq_epi8(v[2], cb), _mm_cmpeq_epi8(v[3], cb)));
+	    _mm_or_si128(_mm_cmpeq_epi8(v0, cb), _mm_cmpeq_epi8(v1, cb)),
+	    _mm_or_si128(_mm_cmpeq_epi8(v2, cb), _mm_cmpeq_epi8(v3, cb)));
 	odd = _mm_or_si128(
-	    _mm_or_si128(_mm_or_si128(v[0], v[1]), _mm_or_si128(v[2], v[3])),
+	    _mm_or_si128(_mm_or_si128(v0, v1), _mm_or_si128(v2, v3)),
 	    _mm_or_si128(
-	    _mm_or_si128(_mm_cmpeq_epi8(v[0], z), _mm_cmpeq_epi8(v[1], z)),
-	    _mm_or_si128(_mm_cmpeq_epi8(v[2], z), _mm_cmpeq_epi8(v[3], z))));
+	    _mm_or_si128(_mm_cmpeq_epi8(v0, z), _mm_cmpeq_epi8(v1, z)),
+	    _mm_or_si128(_mm_cmpeq_epi8(v2, z), _mm_cmpeq_epi8(v3, z))));
 	*flags = (_mm_movemask_epi8(slash) != 0 ? BLOCK_SLASH : 0) |
 	    (_mm_movemask_epi8(odd) != 0 ? BLOCK_ODD : 0);
 	return q;
@@ -786,70 +712,101 @@ block_slashes(const char *p)
 	return b;
 }
 
-/* Work out the masks of the blocks from offset from on. */
+/*
+ * Where 64 readable bytes for block i of the chunk are, and how far their
+ * masks must be shifted down: a short last block is read as the line's
+ * last 64 bytes, or copied when the line is shorter than that.
+ */
+static const char *
+qscan_block(const struct qscan *qs, size_t i, char *tmp, unsigned int *shift)
+{
+	size_t	 n = qs->len - qs->first - 64 * i;
+
+	*shift = 0;
+	if (n >= 64)
+		return qs->origin + 64 * i;
+	if (qs->len >= 64) {
+		*shift = 64 - n;
+		return qs->base + qs->len - 64;
+	}
+	memset(tmp, ' ', 64);
+	memcpy(tmp, qs->origin + 64 * i, n);
+	return tmp;
+}
+
+/* Find the escaped quotes of the blocks held, the rare case. */
+static void
+qscan_escapes(struct qscan *qs)
+{
+	const char	*at;
+	char		 tmp[64];
+	size_t		 i;
+	uint64_t	 b, bs, esc;
+	unsigned int	 shift, j;
+
+	for (i = 0; i < qs->nblk; i++) {
+		at = qscan_block(qs, i, tmp, &shift);
+		b = block_slashes(at) >> shift;
+		esc = 0;
+		bs = b;
+		if (qs->carry) {
+			esc = 1;
+			bs &= ~1ULL;
+		}
+		qs->carry = 0;
+		while (bs != 0) {
+			j = __builtin_ctzll(bs);
+			if (j == 63) {
+				qs->carry = 1;
+				break;
+			}
+			esc |= 2ULL << j;
+			bs &= ~(3ULL << j);
+		}
+		qs->quotes[i] &= ~esc;
+		qs->slashes[i] = b;
+	}
+	qs->slashes[i] = 0;
+	qs->slashy = 1;
+}
+
+/* Work out the masks of up to QBLOCKS blocks from offset from on. */
 static void
 qscan_fill(struct qscan *qs, size_t from)
 {
-	const char	*p, *at;
+	const char	*at;
 	char		 tmp[64];
-	size_t		 i, j, n, shift;
-	uint64_t	 q, b, esc, bs;
-	int		 flags;
+	size_t		 i, n, full;
+	unsigned int	 shift;
+	int		 flags, all = 0;
 
 	qs->first = from;
 	qs->origin = qs->base + from;
-	qs->slashy = qs->carry;
-	for (i = 0; i < QBLOCKS && from < qs->len; i++, from += 64) {
-		p = at = qs->base + from;
-		n = qs->len - from;
-		shift = 0;
-		if (n < 64 && qs->len >= 64) {
-			/* Look at the line's last 64 bytes; drop the overlap. */
-			at = qs->base + qs->len - 64;
-			shift = 64 - n;
-		} else if (n < 64) {
-			memset(tmp, ' ', sizeof tmp);
-			memcpy(tmp, p, n);
-			at = tmp;
-		}
-		q = block_quotes(at, &flags) >> shift;
-		if (flags & BLOCK_ODD) {
-			for (j = 0; j < n && j < 64; j++)
-				if (p[j] == '\0')
-					qs->bad = 1;
-			if (!qs->checked) {
-				qs->checked = 1;
-				if (!is_text(qs->base, qs->base + qs->len))
-					qs->bad = 1;
-			}
-		}
-		b = esc = 0;
-		if (flags & BLOCK_SLASH) {
-			b = block_slashes(at) >> shift;
-			qs->slashy |= b != 0;
-		}
-		if ((b | qs->carry) != 0) {
-			bs = b;
-			if (qs->carry) {
-				esc = 1;
-				bs &= ~1ULL;
-			}
-			qs->carry = 0;
-			while (bs != 0) {
-				j = __builtin_ctzll(bs);
-				if (j == 63) {
-					qs->carry = 1;
-					break;
-				}
-				esc |= 2ULL << j;
-				bs &= ~(3ULL << j);
-			}
-		}
-		qs->quotes[i] = q & ~esc;
-		qs->slashes[i] = b;
+	n = qs->len - from;
+	full = n / 64 < QBLOCKS ? n / 64 : QBLOCKS;
+	for (i = 0; i < full; i++) {
+		qs->quotes[i] = block_quotes(qs->origin + 64 * i, &flags);
+		all |= flags;
+	}
+	if (i < QBLOCKS && n > 64 * i) {
+		at = qscan_block(qs, i, tmp, &shift);
+		qs->quotes[i++] = block_quotes(at, &flags) >> shift;
+		all |= flags;
 	}
 	qs->nblk = i;
-	qs->quotes[i] = qs->slashes[i] = 0;
+	qs->quotes[i] = 0;
+	if (all & BLOCK_ODD) {
+		if (memchr(qs->origin, '\0', n < 64 * i ? n : 64 * i) != NULL)
+			qs->bad = 1;
+		if (!qs->checked) {
+			qs->checked = 1;
+			if (!is_text(qs->base, qs->base + qs->len))
+				qs->bad = 1;
+		}
+	}
+	qs->slashy = 0;
+	if ((all & BLOCK_SLASH) || qs->carry)
+		qscan_escapes(qs);
 }
 
 /* Start scanning a line; -1 if it is binary in its first blocks. */
@@ -868,11 +825,11 @@ static const char *
 qscan_quote_slow(struct qscan *qs, const char *at, int *esc)
 {
 	size_t		 pos = at - qs->base, idx;
-	uint64_t	 from, m;
+	uint64_t	 from, m, b;
 
 	*esc = 0;
 	for (;;) {
-		if (pos >= qs->len)
+		if (pos >= qs->len || pos < qs->first)
 			return NULL;
 		if ((idx = (pos - qs->first) >> 6) >= qs->nblk) {
 			qscan_fill(qs, qs->first + 64 * qs->nblk);
@@ -881,14 +838,14 @@ qscan_quote_slow(struct qscan *qs, const char *at, int *esc)
 			continue;
 		}
 		from = ~0ULL << ((pos - qs->first) & 63);
+		b = qs->slashy ? qs->slashes[idx] & from : 0;
 		if ((m = qs->quotes[idx] & from) != 0) {
 			m &= -m;	/* the lowest bit: the quote */
-			if ((qs->slashes[idx] & from & (m - 1)) != 0)
+			if ((b & (m - 1)) != 0)
 				*esc = 1;
-			return qs->base + qs->first + 64 * idx +
-			    __builtin_ctzll(m);
+			return qs->origin + 64 * idx + __builtin_ctzll(m);
 		}
-		if ((qs->slashes[idx] & from) != 0)
+		if (b != 0)
 			*esc = 1;
 		pos = qs->first + 64 * (idx + 1);
 	}
@@ -1196,7 +1153,7 @@ parse_json(struct log_rec *rec, const char *p, const char *end)
 	enum val_kind		 kind;
 	enum key_role		 role;
 	size_t			 n = 0;
-	int			 esc;
+	int			 esc, found = 0;
 
 	if (qscan_init(&qs, rec->line, end - rec->line) == -1)
 		return -1;
@@ -1226,8 +1183,11 @@ parse_json(struct log_rec *rec, const char *p, const char *end)
 			return -1;
 		if (n < LOG_MAXFIELDS)
 			rec->fields[n++] = f;
-		if ((role = key_role(f.key, f.keylen)) != ROLE_NONE)
+		if (!found && (role = key_role(f.key, f.keylen)) != ROLE_NONE) {
 			apply_role(rec, &f, kind, role);
+			found = rec->ts_ms != -1 && rec->level != NULL &&
+			    rec->msg != NULL;
+		}
 		if ((q = skip_sep(p, end, ',')) != NULL) {
 			p = q;
 			continue;
@@ -1239,6 +1199,26 @@ parse_json(struct log_rec *rec, const char *p, const char *end)
 	}
 	rec->nfields = n;
 	return skip_ws(p + 1, end) == end ? 0 : -1;
+}
+
+/*
+ * Find the closing quote of a logfmt value starting at p, noting in *esc
+ * whether a backslash was seen; NULL when there is none.
+ */
+static const char *
+logfmt_quote(const char *p, const char *end, int *esc)
+{
+	*esc = 0;
+	for (; p < end; p++) {
+		if (*p == '"')
+			return p;
+		if (*p == '\\') {
+			*esc = 1;
+			if (++p == end)
+				return NULL;
+		}
+	}
+	return NULL;
 }
 
 /* Whether a byte may be part of a logfmt key. */
@@ -1271,7 +1251,7 @@ logfmt_pair(const char *p, const char *end, struct log_field *f,
 	*has_value = 1;
 	if (++p < end && *p == '"') {
 		f->val = ++p;
-		if ((p = scan_string(p, end, &f->quoted)) == NULL)
+		if ((p = logfmt_quote(p, end, &f->quoted)) == NULL)
 			return NULL;
 		f->vallen = p - f->val;
 		p++;
@@ -1553,11 +1533,15 @@ log_field_get(const struct log_rec *rec, const char *name)
 	return NULL;
 }
 
-/* Whether a field's value was a quoted string (JSON or logfmt). */
+/*
+ * Whether a field of a parsed record had a quoted string for its value
+ * (JSON or logfmt): such a value always follows its opening quote, which
+ * no other value does.
+ */
 int
 log_field_is_string(const struct log_field *f)
 {
-	return f->val[-1] == '"' && f->val > f->key + f->keylen;
+	return f->val > f->key + f->keylen && f->val[-1] == '"';
 }
 
 /*

@@ -22,6 +22,7 @@ enum source_op {
 struct source_params {
 	enum source_op	 op;
 	long long	 window;	/* detect: the window; else how far back */
+	char		 window_text[16];	/* as the caller wrote it: "10m" */
 	const char	*query;		/* logs: the query, NULL for all */
 	size_t		 limit;		/* logs: at most this many entries */
 	const char	*metric;	/* metrics: the metric's name */
@@ -50,7 +51,7 @@ struct local_job;
 struct local_state	*local_state_new(void);
 void			 local_state_free(struct local_state *);
 struct local_job	*local_start(struct local_state *, const char *,
-			    const struct csection *, const char *,
+			    const char *, const struct csection *, const char *,
 			    const struct source_params *, char *, size_t);
 int			 local_step(struct local_job *, long long);
 json_t			*local_result(struct local_job *, int *);

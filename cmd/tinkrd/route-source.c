@@ -87,23 +87,29 @@ request_profile(struct request *req, struct reply *rep, json_t *body)
 	return prof;
 }
 
-/* A duration member like "10m"; dflt when absent; -1 after answering. */
+/*
+ * A duration member like "10m", dflt when absent; -1 after answering.
+ * The text is kept to be printed back as it was written.
+ */
 static long long
 member_duration(json_t *body, const char *key, long long dflt,
-    struct reply *rep)
+    struct source_params *p, struct reply *rep)
 {
 	const char	*s;
 	long long	 secs;
 	int		 bad = 0;
 
-	if ((s = member_string(body, key, &bad)) == NULL && !bad)
+	if ((s = member_string(body, key, &bad)) == NULL && !bad) {
+		format_duration(dflt, p->window_text, sizeof p->window_text);
 		return dflt;
+	}
 	if (bad || parse_duration(s, &secs) == -1 || secs <= 0 ||
 	    secs > WINDOW_MAX) {
 		reply_error(rep, 422, "'%s' must be a duration like \"30s\", "
 		    "\"10m\", \"2h\" or \"7d\", at most 30d", key);
 		return -1;
 	}
+	strlcpy(p->window_text, s, sizeof p->window_text);
 	return secs;
 }
 
@@ -167,10 +173,12 @@ route_anomalies(struct request *req, struct reply *rep)
 	p.op = SOURCE_DETECT;
 	if ((minutes = member_int(body, "window_minutes", 0, 1,
 	    WINDOW_MAX / 60, rep)) == -1 ||
-	    (p.window = member_duration(body, "window", 600, rep)) == -1)
+	    (p.window = member_duration(body, "window", 600, &p, rep)) == -1)
 		goto out;
-	if (minutes > 0)
+	if (minutes > 0) {
 		p.window = minutes * 60;
+		format_duration(p.window, p.window_text, sizeof p.window_text);
+	}
 	start_job(req, rep, body, &p);
 out:
 	json_decref(body);
@@ -197,7 +205,7 @@ route_logs(struct request *req, struct reply *rep)
 		reply_error(rep, 422, "'query' must be a string");
 		goto out;
 	}
-	if ((p.window = member_duration(body, "since", 3600, rep)) == -1 ||
+	if ((p.window = member_duration(body, "since", 3600, &p, rep)) == -1 ||
 	    (limit = member_int(body, "limit", 100, 1, LIMIT_MAX, rep)) == -1)
 		goto out;
 	p.limit = (size_t)limit;
@@ -245,7 +253,7 @@ route_metrics(struct request *req, struct reply *rep)
 		    p.metric);
 		goto out;
 	}
-	if ((p.window = member_duration(body, "since", 3600, rep)) == -1)
+	if ((p.window = member_duration(body, "since", 3600, &p, rep)) == -1)
 		goto out;
 	start_job(req, rep, body, &p);
 out:

@@ -96,9 +96,10 @@ struct work {
 	int		 sought;	/* from came from a time search */
 };
 
-/* The newest log entries of one file, for SOURCE_LOGS. */
+/* A log entry for SOURCE_LOGS, with what orders it. */
 struct entry {
-	long long	 ts_ms;
+	long long	 ts_ms;		/* its time, or the last one before it */
+	size_t		 seq;		/* in reading order */
 	json_t		*json;
 };
 
@@ -112,6 +113,7 @@ struct reader {
 	size_t		 at;		/* next unread byte in buf */
 	int		 skip_first;	/* drop up to the first newline */
 	int		 overlong;	/* inside a line longer than allowed */
+	long long	 dropped;	/* lines too long to keep, so far */
 };
 
 struct local_job {
@@ -140,7 +142,10 @@ struct local_job {
 	struct entry		*entries;	/* logs: a ring per file */
 	size_t			 nentries;
 	size_t			 ring_at;
-	json_t			*matched;	/* logs: collected entries */
+	struct entry		*matched;	/* logs: collected entries */
+	size_t			 nmatched;
+	size_t			 seq;
+	long long		 last_ts;	/* of the file's last timed line */
 	long long		 scanned;
 	int			 status;
 	char			 err[512];
@@ -399,6 +404,7 @@ reader_line(struct reader *rd, const char **line, size_t *len, off_t *consumed)
 			rd->at = (size_t)(nl - rd->buf) + 1;
 			*consumed = rd->pos + (off_t)rd->at;
 			if (rd->skip_first || rd->overlong) {
+				rd->dropped += rd->overlong;
 				rd->skip_first = rd->overlong = 0;
 				continue;
 			}
@@ -531,6 +537,36 @@ lfile_advance(struct lfile *f, int fd, off_t off)
 		f->ntail = 0;
 }
 
+/* Was this file already matched by an earlier glob of the service? */
+static int
+matched_before(dev_t *devs, ino_t *inos, size_t *n, const struct stat *sb)
+{
+	size_t	 i;
+
+	for (i = 0; i < *n; i++)
+		if (devs[i] == sb->st_dev && inos[i] == sb->st_ino)
+			return 1;
+	devs[*n] = sb->st_dev;
+	inos[(*n)++] = sb->st_ino;
+	return 0;
+}
+
+/* Does a file hold timestamps? Its last block is asked. */
+static int
+has_times(int fd, off_t size, enum log_format fmt)
+{
+	char		*buf;
+	off_t		 at = size > SEEK_BLOCK ? size - SEEK_BLOCK : 0;
+	ssize_t		 n;
+	int		 yes = 0;
+
+	buf = xmalloc(SEEK_BLOCK);
+	if ((n = pread(fd, buf, SEEK_BLOCK, at)) > 0)
+		yes = block_time(buf, (size_t)n, at > 0, fmt) != -1;
+	free(buf);
+	return yes;
+}
+
 /* The service's file known by device and inode, or NULL. */
 static struct lfile *
 lfile_find(struct lsvc *svc, dev_t dev, ino_t ino)
@@ -555,8 +591,10 @@ plan_counts(struct local_job *job)
 	struct lfile	*f, *kept;
 	struct stat	 sb;
 	glob_t		 g;
+	dev_t		 devs[MAX_FILES];
+	ino_t		 inos[MAX_FILES];
 	long long	 want;
-	size_t		 i, nkept = 0;
+	size_t		 i, nkept = 0, nseen = 0;
 	off_t		 start;
 	int		 fd;
 
@@ -570,6 +608,10 @@ plan_counts(struct local_job *job)
 	for (i = 0; i < g.gl_pathc; i++) {
 		if ((fd = open_log(job, g.gl_pathv[i], &sb)) == -1)
 			break;
+		if (matched_before(devs, inos, &nseen, &sb)) {
+			close(fd);
+			continue;
+		}
 		if ((f = lfile_find(svc, sb.st_dev, sb.st_ino)) == NULL) {
 			svc->files = xreallocarray(svc->files, svc->nfiles + 1,
 			    sizeof *svc->files);
@@ -577,8 +619,15 @@ plan_counts(struct local_job *job)
 			memset(f, 0, sizeof *f);
 			f->dev = sb.st_dev;
 			f->ino = sb.st_ino;
-			f->head = f->off = seek_time(fd, sb.st_size, want * 1000,
-			    job->fmt);
+			/*
+			 * Lines without a time count when they are read: of
+			 * a file that has none, only what comes next counts.
+			 */
+			if (has_times(fd, sb.st_size, job->fmt))
+				f->head = f->off = seek_time(fd, sb.st_size,
+				    want * 1000, job->fmt);
+			else
+				f->head = f->off = sb.st_size;
 			f->head_time = want;
 		}
 		free(f->path);
@@ -620,7 +669,9 @@ plan_logs(struct local_job *job)
 {
 	struct stat	 sb;
 	glob_t		 g;
-	size_t		 i;
+	dev_t		 devs[MAX_FILES];
+	ino_t		 inos[MAX_FILES];
+	size_t		 i, nseen = 0;
 	off_t		 start;
 	int		 fd;
 
@@ -630,6 +681,10 @@ plan_logs(struct local_job *job)
 	for (i = 0; i < g.gl_pathc; i++) {
 		if ((fd = open_log(job, g.gl_pathv[i], &sb)) == -1)
 			break;
+		if (matched_before(devs, inos, &nseen, &sb)) {
+			close(fd);
+			continue;
+		}
 		job->paths[job->npaths++] = xstrdup(g.gl_pathv[i]);
 		start = seek_time(fd, sb.st_size,
 		    (job->p.now - job->p.window) * 1000, job->fmt);
@@ -648,10 +703,9 @@ static json_t *
 text_json(const char *s, size_t len, int quoted)
 {
 	char	 buf[8192];
-	size_t	 n;
 
-	n = log_unescape(s, len, quoted, buf, sizeof buf);
-	return json_stringn_nocheck(buf, n < sizeof buf ? n : sizeof buf - 1);
+	log_unescape(s, len, quoted, buf, sizeof buf);
+	return json_stringn_nocheck(buf, strnlen(buf, sizeof buf - 1));
 }
 
 /* One matching line as a log entry. */
@@ -676,24 +730,32 @@ entry_json(struct local_job *job, const struct log_rec *rec, const char *path)
 	return j;
 }
 
-/* Keep a matching line among the newest of its file. */
+/*
+ * Keep a matching line among the newest of its file. A line without a
+ * time takes the time of the line before it, for --since and for order.
+ */
 static void
 collect_line(struct local_job *job, const char *line, size_t len,
     const char *path)
 {
 	struct log_rec	 rec;
 	struct entry	*e;
+	long long	 ts;
 
 	if (log_parse(line, len, job->fmt, &rec) == -1)
 		return;
-	if (rec.ts_ms >= 0 && rec.ts_ms < (job->p.now - job->p.window) * 1000)
+	if (rec.ts_ms >= 0)
+		job->last_ts = rec.ts_ms;
+	ts = job->last_ts;
+	if (ts >= 0 && ts < (job->p.now - job->p.window) * 1000)
 		return;
 	if (job->query != NULL && !query_match(job->query, &rec))
 		return;
 	e = &job->entries[job->ring_at];
 	json_decref(e->json);
 	e->json = entry_json(job, &rec, path);
-	e->ts_ms = rec.ts_ms;
+	e->ts_ms = ts;
+	e->seq = job->seq++;
 	job->ring_at = (job->ring_at + 1) % job->p.limit;
 	if (job->nentries < job->p.limit)
 		job->nentries++;
@@ -706,46 +768,42 @@ flush_entries(struct local_job *job)
 	size_t	 i, at;
 
 	at = (job->ring_at + job->p.limit - job->nentries) % job->p.limit;
+	job->matched = xreallocarray(job->matched, job->nmatched +
+	    job->nentries, sizeof *job->matched);
 	for (i = 0; i < job->nentries; i++) {
-		json_array_append_new(job->matched,
-		    job->entries[(at + i) % job->p.limit].json);
+		job->matched[job->nmatched++] =
+		    job->entries[(at + i) % job->p.limit];
 		job->entries[(at + i) % job->p.limit].json = NULL;
 	}
 	job->nentries = job->ring_at = 0;
+	job->last_ts = -1;
 }
 
-/* Order entries by time; entries without one keep their place at the end. */
+/* Order entries by time, then by the order they were read. */
 static int
 entry_cmp(const void *a, const void *b)
 {
-	const char	*ta, *tb;
+	const struct entry	*ea = a, *eb = b;
 
-	ta = json_string_value(json_object_get(*(json_t *const *)a,
-	    "timestamp"));
-	tb = json_string_value(json_object_get(*(json_t *const *)b,
-	    "timestamp"));
-	if (ta == NULL || tb == NULL)
-		return (ta == NULL) - (tb == NULL);
-	return strcmp(ta, tb);
+	if (ea->ts_ms != eb->ts_ms)
+		return ea->ts_ms < eb->ts_ms ? -1 : 1;
+	return ea->seq < eb->seq ? -1 : ea->seq > eb->seq;
 }
 
-/* Sort a JSON array of entries by time. */
-static void
-qsort_entries(json_t *arr)
+/* The newest limit entries of all files, oldest first, as JSON. */
+static json_t *
+entries_json(struct local_job *job)
 {
-	json_t	**v;
-	size_t	  i, n = json_array_size(arr);
+	json_t	*arr = json_array();
+	size_t	 i, from;
 
-	if (n < 2)
-		return;
-	v = xcalloc(n, sizeof *v);
-	for (i = 0; i < n; i++)
-		v[i] = json_incref(json_array_get(arr, i));
-	qsort(v, n, sizeof *v, entry_cmp);
-	json_array_clear(arr);
-	for (i = 0; i < n; i++)
-		json_array_append_new(arr, v[i]);
-	free(v);
+	if (job->nmatched > 1)
+		qsort(job->matched, job->nmatched, sizeof *job->matched,
+		    entry_cmp);
+	from = job->nmatched > job->p.limit ? job->nmatched - job->p.limit : 0;
+	for (i = from; i < job->nmatched; i++)
+		json_array_append(arr, job->matched[i].json);
+	return arr;
 }
 
 /* --- running ------------------------------------------------------------- */
@@ -790,6 +848,10 @@ read_some(struct local_job *job, long long deadline)
 			    job->paths[w->file], strerror(errno));
 			return 0;
 		}
+		if (job->svc != NULL) {
+			job->svc->skipped += job->rd.dropped;
+			job->rd.dropped = 0;
+		}
 		if (job->svc != NULL && !w->sought &&
 		    (f = lfile_find(job->svc, w->dev, w->ino)) != NULL)
 			lfile_advance(f, job->rd.fd, job->rd.pos +
@@ -813,7 +875,10 @@ finish_detect(struct local_job *job)
 	double			 p99;
 
 	window_sums(job->svc, job->p.now, job->p.now - job->p.window, &s);
-	format_duration(job->p.window, win, sizeof win);
+	if (*job->p.window_text != '\0')
+		strlcpy(win, job->p.window_text, sizeof win);
+	else
+		format_duration(job->p.window, win, sizeof win);
 	if (s.errors > ERRORS_THRESHOLD)
 		anomalies_add(&list, job->service, "error_count",
 		    s.errors > ERRORS_HIGH ? SEV_HIGH : SEV_MEDIUM, job->p.now,
@@ -881,23 +946,14 @@ finish_metrics(struct local_job *job)
 static void
 finish(struct local_job *job)
 {
-	size_t	 n;
-
 	if (job->status == 200) {
 		if (job->p.op == SOURCE_DETECT)
 			finish_detect(job);
 		else if (job->p.op == SOURCE_METRICS)
 			finish_metrics(job);
-		else {
-			n = json_array_size(job->matched);
-			qsort_entries(job->matched);
-			while (n > job->p.limit) {
-				json_array_remove(job->matched, 0);
-				n--;
-			}
-			job->result = json_pack("{s:s, s:O}", "service",
-			    job->service, "entries", job->matched);
-		}
+		else
+			job->result = json_pack("{s:s, s:o}", "service",
+			    job->service, "entries", entries_json(job));
 	}
 	if (job->svc != NULL && job->svc->owner == job)
 		job->svc->owner = NULL;
@@ -975,10 +1031,24 @@ lsvc_get(struct local_state *st, const char *key, const char *sig)
 	return svc;
 }
 
+/* A glob as written, relative ones taken from the config file's directory. */
+static char *
+glob_path(const char *glob, const char *confpath)
+{
+	const char	*slash;
+	char		*p;
+
+	if (*glob == '/' || confpath == NULL ||
+	    (slash = strrchr(confpath, '/')) == NULL)
+		return xstrdup(glob);
+	xasprintf(&p, "%.*s/%s", (int)(slash - confpath), confpath, glob);
+	return p;
+}
+
 /* Copy the service's globs and format out of the config snapshot. */
 static int
-job_config(struct local_job *job, const struct csection *sec, char *err,
-    size_t errlen)
+job_config(struct local_job *job, const struct csection *sec,
+    const char *confpath, char *err, size_t errlen)
 {
 	const struct ckey	*k;
 	const char		*fmt;
@@ -992,11 +1062,12 @@ job_config(struct local_job *job, const struct csection *sec, char *err,
 	}
 	if (k->v.type == CVAL_STRING) {
 		job->globs = xcalloc(1, sizeof *job->globs);
-		job->globs[job->nglobs++] = xstrdup(k->v.s);
+		job->globs[job->nglobs++] = glob_path(k->v.s, confpath);
 	} else {
 		job->globs = xcalloc(k->v.nitems, sizeof *job->globs);
 		for (i = 0; i < k->v.nitems; i++)
-			job->globs[job->nglobs++] = xstrdup(k->v.items[i].s);
+			job->globs[job->nglobs++] = glob_path(k->v.items[i].s,
+			    confpath);
 	}
 	fmt = csection_str(sec, "format");
 	if (fmt == NULL || log_format_parse(fmt, &job->fmt) == -1)
@@ -1006,7 +1077,7 @@ job_config(struct local_job *job, const struct csection *sec, char *err,
 
 /* Start a job on a service of the local backend. */
 struct local_job *
-local_start(struct local_state *st, const char *profile,
+local_start(struct local_state *st, const char *confpath, const char *profile,
     const struct csection *sec, const char *service,
     const struct source_params *p, char *err, size_t errlen)
 {
@@ -1022,7 +1093,7 @@ local_start(struct local_state *st, const char *profile,
 	job->status = 200;
 	job->p.query = NULL;
 	job->p.metric = NULL;
-	if (job_config(job, sec, err, errlen) == -1)
+	if (job_config(job, sec, confpath, err, errlen) == -1)
 		goto fail;
 	if (p->op == SOURCE_LOGS) {
 		if (p->query != NULL && *p->query != '\0' &&
@@ -1031,7 +1102,7 @@ local_start(struct local_state *st, const char *profile,
 		if (job->p.limit == 0)
 			job->p.limit = 100;
 		job->entries = xcalloc(job->p.limit, sizeof *job->entries);
-		job->matched = json_array();
+		job->last_ts = -1;
 		return job;
 	}
 	if (p->window > RETENTION) {
@@ -1116,7 +1187,9 @@ local_job_free(struct local_job *job)
 		for (i = 0; i < job->p.limit; i++)
 			json_decref(job->entries[i].json);
 	free(job->entries);
-	json_decref(job->matched);
+	for (i = 0; i < job->nmatched; i++)
+		json_decref(job->matched[i].json);
+	free(job->matched);
 	json_decref(job->result);
 	if (job->query != NULL)
 		query_free(job->query);

@@ -277,6 +277,30 @@ test_long_lines(void)
 		    i);
 	}
 
+	/* Escapes at the edge of the scanner's 1024-byte chunks. */
+	for (i = 1018; i < 1030; i++) {
+		memset(big, 'y', 2000);
+		memcpy(big, "{\"k\": \"", 7);
+		big[i] = '\\';
+		big[i + 1] = (i % 2) ? '"' : '\\';
+		memcpy(big + 1500, "\", \"z\": \"w\"}", 12);
+		is_int(log_parse(big, 1512, LOG_JSON, &rec), 0,
+		    "escape at %zu, near a chunk edge", i);
+		ok(rec.nfields == 2 && strcmp(field("z"), "w") == 0 &&
+		    rec.fields[0].vallen == 1500 - 7, "fields after it, at %zu",
+		    i);
+	}
+	big[0] = '{';
+	for (i = 0, n = 1; i < 60; i++)
+		n += snprintf(big + n, 100, "%s\"key%02zu\": \"%s\"",
+		    i ? ", " : "", i, "a \\\"quoted\\\" value, long enough");
+	big[n] = '}';
+	is_int(log_parse(big, n + 1, LOG_JSON, &rec), 0,
+	    "many fields over several chunks");
+	is_int(rec.nfields, 60, "all sixty found");
+	is_string(field("key59"), "a \\\"quoted\\\" value, long enough",
+	    "the last one whole");
+
 	memset(big, 'a', LOG_MAXLINE + 1);
 	memcpy(big, "{\"m\": \"", 7);
 	memcpy(big + LOG_MAXLINE - 2, "\"}", 2);
