@@ -11,7 +11,14 @@
  * - A line is "binary", hence malformed, when it holds a NUL byte or
  *   invalid UTF-8 (overlong forms, surrogates and code points past
  *   U+10FFFF included). Other control bytes are allowed, even raw inside
- *   JSON strings.
+ *   JSON strings. A malformed line leaves no time, level, message or
+ *   field in the record; format says what was tried.
+ * - LOG_AUTO: a line starting with '{' is JSON or malformed; one starting
+ *   with two key=value pairs is logfmt, or text if the rest is not; any
+ *   other line, an empty one too, is text.
+ * - Fields are the top-level keys in line order, duplicates included;
+ *   for time, level and message the first key that fits wins. Only the
+ *   first nfields entries of fields[] are set. JSON nests 64 deep at most.
  * - A field's quoted flag is set only for a quoted string holding a
  *   backslash, that is one that needs log_unescape; log_field_is_string
  *   tells whether a value was quoted at all.
@@ -22,6 +29,10 @@
  * - Plain text knows ISO 8601 timestamps only; a syslog line such as
  *   "Apr  7 14:01:03 host app[1]: ..." is all message, with no time and
  *   no level.
+ * - log_unescape returns the whole decoded length, but a truncated copy
+ *   may stop short of buflen - 1 bytes so as not to split a UTF-8
+ *   character: take strnlen of the buffer when the result is >= buflen.
+ *   \u0000 decodes to a NUL byte.
  */
 
 #include <errno.h>
@@ -218,7 +229,10 @@ parse_double_slow(const char *p, const char *end, double *d)
 
 	if (!lost && mant <= (1ULL << 53) && exp10 >= -22 && exp10 <= 22) {
 		v = (double)mant;
-		v = exp10 < 0 ? v / pow10_exact[-exp10] : v * pow10_exact[exp10];
+		if (exp10 < 0)
+			v /= pow10_exact[-exp10];
+		else
+			v *= pow10_exact[exp10];
 	} else {
 		/* No decimal point, so the locale cannot matter. */
 		snprintf(buf, sizeof buf, "%llue%d", mant, exp10);
@@ -1333,7 +1347,8 @@ text_level_at(const char *p, const char *end, const char **w, size_t *n)
 		p++;
 	}
 	*w = p;
-	while (p < end && ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
+	while (p < end && ((*p >= 'a' && *p <= 'z') ||
+	    (*p >= 'A' && *p <= 'Z')))
 		p++;
 	*n = p - *w;
 	if (*n == 0 || !text_level(*w, *n))
@@ -1716,7 +1731,8 @@ log_unescape(const char *s, size_t len, int quoted, char *buf,
 		if (p == end)
 			break;
 		if (++p == end) {
-			out_put(&o, "\\", 1, 1);	/* a lone last backslash */
+			/* A lone backslash at the end stays. */
+			out_put(&o, "\\", 1, 1);
 			break;
 		}
 		switch (*p++) {

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "anomaly.h"
 #include "tinkr.h"
@@ -12,6 +13,7 @@
 static int	cmd_anomaly(struct cmd_ctx *);
 static int	cmd_logs(struct cmd_ctx *);
 static int	cmd_metrics(struct cmd_ctx *);
+static int	cmd_tail(struct cmd_ctx *);
 
 const struct cmd_entry cmd_anomaly_entry = {
 	NULL, "anomaly",
@@ -26,6 +28,13 @@ const struct cmd_entry cmd_logs_entry = {
 	"query=/q,since=,lines=/n",
 	"show a service's newest log lines, optionally matching a query",
 	cmd_logs
+};
+
+const struct cmd_entry cmd_tail_entry = {
+	NULL, "tail", "SERVICE [-q QUERY] [-n 10]", 1, 1,
+	"query=/q,lines=/n",
+	"print a service's last log lines, then new ones until interrupted",
+	cmd_tail
 };
 
 const struct cmd_entry cmd_metrics_entry = {
@@ -143,13 +152,26 @@ cmd_anomaly(struct cmd_ctx *ctx)
 	    EXIT_FAIL : EXIT_OK;
 }
 
+/* Print one log entry: time, level, message. */
+static void
+print_entry(struct cmd_ctx *ctx, json_t *e)
+{
+	const char	*ts, *level;
+
+	ts = json_string_value(json_object_get(e, "timestamp"));
+	level = json_string_value(json_object_get(e, "level"));
+	say(ctx, "%-20s  %-5s  %s\n", ts != NULL ? ts : "-",
+	    level != NULL ? level : "-",
+	    json_string_value(json_object_get(e, "message")));
+}
+
 /* tinkr logs SERVICE [-q QUERY] [--since 30m] [-n 50] */
 static int
 cmd_logs(struct cmd_ctx *ctx)
 {
 	struct answer	 ans;
 	const char	*v, *errstr = NULL;
-	json_t		*body, *e, *level;
+	json_t		*body, *e;
 	long long	 lines = 50;
 	size_t		 i;
 	int		 rc;
@@ -169,15 +191,8 @@ cmd_logs(struct cmd_ctx *ctx)
 	if ((rc = source_call(ctx, "/api/v1/logs", body, &ans)) != EXIT_OK)
 		return rc;
 	if ((rc = client_result(ctx, &ans)) == -1) {
-		json_array_foreach(json_object_get(ans.json, "entries"), i, e) {
-			level = json_object_get(e, "level");
-			say(ctx, "%-20s  %-5s  %s\n",
-			    json_string_value(json_object_get(e, "timestamp")) ?
-			    json_string_value(json_object_get(e, "timestamp")) :
-			    "-", json_is_string(level) ?
-			    json_string_value(level) : "-",
-			    json_string_value(json_object_get(e, "message")));
-		}
+		json_array_foreach(json_object_get(ans.json, "entries"), i, e)
+			print_entry(ctx, e);
 		rc = EXIT_OK;
 	}
 	answer_free(&ans);
@@ -214,5 +229,87 @@ cmd_metrics(struct cmd_ctx *ctx)
 		rc = EXIT_OK;
 	}
 	answer_free(&ans);
+	return rc;
+}
+
+/* Has this entry been printed? Same time and message as one kept. */
+static int
+tail_seen(json_t *seen, json_t *e)
+{
+	json_t	*s;
+	size_t	 i;
+
+	json_array_foreach(seen, i, s)
+		if (json_equal(s, e))
+			return 1;
+	return 0;
+}
+
+/*
+ * tinkr tail SERVICE [-q QUERY] [-n 10]: the last lines, then each new
+ * one, asking the daemon every second for the last minute's lines and
+ * printing those not printed yet. --json prints one entry per line.
+ */
+static int
+cmd_tail(struct cmd_ctx *ctx)
+{
+	struct answer	 ans;
+	const char	*v, *errstr = NULL;
+	json_t		*body, *e, *seen = json_array(), *fresh;
+	const char	*ts;
+	long long	 lines = 10;
+	size_t		 i;
+	int		 rc, round = 0;
+	char		*text, newest[32] = "";
+
+	if ((v = args_get(&ctx->args, "lines")) != NULL &&
+	    ((lines = strtonum(v, 1, 10000, &errstr)), errstr != NULL)) {
+		json_decref(seen);
+		return usage_error(ctx, "-n %s: expected a number of lines "
+		    "from 1 to 10000", v);
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	for (;;) {
+		body = source_body(ctx);
+		json_object_set_new(body, "since", json_string(round == 0 ?
+		    "1h" : "1m"));
+		json_object_set_new(body, "limit", json_integer(round == 0 ?
+		    lines : 10000));
+		if ((v = args_get(&ctx->args, "query")) != NULL)
+			json_object_set_new(body, "query", json_string(v));
+		if ((rc = source_call(ctx, "/api/v1/logs", body, &ans)) !=
+		    EXIT_OK)
+			break;
+		if (ans.status >= 400) {
+			rc = client_result(ctx, &ans);
+			answer_free(&ans);
+			break;
+		}
+		fresh = json_array();
+		json_array_foreach(json_object_get(ans.json, "entries"), i, e) {
+			json_array_append(fresh, e);
+			if (tail_seen(seen, e))
+				continue;
+			ts = json_string_value(json_object_get(e, "timestamp"));
+			/* Older lines the first answer left out stay out. */
+			if (round == 1 && ts != NULL && strcmp(ts, newest) < 0)
+				continue;
+			if (round == 0 && ts != NULL)
+				strlcpy(newest, ts, sizeof newest);
+			if (ctx->json) {
+				text = json_dumps(e, JSON_COMPACT);
+				printf("%s\n", text);
+				free(text);
+			} else
+				print_entry(ctx, e);
+		}
+		/* What the last minute held is what may come back. */
+		json_decref(seen);
+		seen = fresh;
+		answer_free(&ans);
+		if (round++ > 0)
+			sleep(1);
+	}
+	json_decref(seen);
 	return rc;
 }

@@ -20,6 +20,7 @@ const struct cmd_entry *cmd_table[] = {
 	&cmd_metrics_entry,
 	&cmd_profile_list_entry,
 	&cmd_profile_show_entry,
+	&cmd_tail_entry,
 	&cmd_version_entry,
 	NULL
 };

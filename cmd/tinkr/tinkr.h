@@ -90,6 +90,7 @@ int		 client_start_daemon(struct cmd_ctx *, int *);
 extern const struct cmd_entry cmd_anomaly_entry;
 extern const struct cmd_entry cmd_logs_entry;
 extern const struct cmd_entry cmd_metrics_entry;
+extern const struct cmd_entry cmd_tail_entry;
 extern const struct cmd_entry cmd_config_check_entry;
 extern const struct cmd_entry cmd_config_show_entry;
 extern const struct cmd_entry cmd_daemon_reload_entry;

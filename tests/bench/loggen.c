@@ -209,8 +209,10 @@ put_entry(const struct entry *e, enum format fmt, const char *service)
 	switch (fmt) {
 	case FMT_JSON:
 		format_time(e->ms, 'T', ts, sizeof ts);
-		printf("{\"ts\": \"%sZ\", \"level\": \"%s\", \"service\": \"%s\", "
-		    "\"msg\": ", ts, e->level, service);
+		printf("{\"ts\": \"%sZ\", \"level\": \"%s\", \"service\": ", ts,
+		    e->level);
+		put_quoted(service);
+		fputs(", \"msg\": ", stdout);
 		put_quoted(e->msg);
 		printf(", \"latency_ms\": %.1f, \"status\": %d, "
 		    "\"trace_id\": \"%s\", \"path\": \"%s\"}\n", e->latency,
@@ -235,6 +237,7 @@ put_entry(const struct entry *e, enum format fmt, const char *service)
 	}
 }
 
+/* Write the lines the options ask for. */
 int
 main(int argc, char **argv)
 {

@@ -69,6 +69,7 @@ scan(const char *p, size_t len, enum log_format fmt, struct tally *t)
 	}
 }
 
+/* Time log_parse over a whole file. */
 int
 main(int argc, char **argv)
 {

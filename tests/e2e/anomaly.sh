@@ -117,6 +117,23 @@ tinkr metrics payments-api no_such_metric
 is "$rc" 1 "an unknown metric fails"
 one_error "$err" "unknown metric 'no_such_metric'" "and names it"
 
+# --- tail: the last lines, then new ones, each once ---
+"$TINKR" tail payments-api -n 2 >"$T_SCRATCH/tail.out" 2>"$T_SCRATCH/tail.err" &
+tail_pid=$!
+sleep 2
+now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+lines 2 warn "tailed line"
+sleep 3
+kill "$tail_pid" 2>/dev/null || true
+wait "$tail_pid" 2>/dev/null || true
+tailed=$(cat "$T_SCRATCH/tail.out")
+is "$(printf '%s\n' "$tailed" | grep -c 'after truncation')" 2 \
+    "tail -n 2 prints the last two lines first"
+is "$(printf '%s\n' "$tailed" | grep -c 'tailed line')" 2 \
+    "tail prints each new line once"
+is "$(printf '%s\n' "$tailed" | wc -l | tr -d ' ')" 4 "and nothing else"
+sanitizer_check "tinkr tail" "$T_SCRATCH/tail.err"
+
 # --- bad input ---
 tinkr anomaly nosuch
 is "$rc" 1 "an unknown service exits 1"

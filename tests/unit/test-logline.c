@@ -220,7 +220,7 @@ test_json_malformed(void)
 		"{\"a\": \"\xf4\x90\x80\x80\"}", "{\"a\": +1}"
 	};
 	size_t		 i;
-	char		*deep;
+	char		 deep[200];
 
 	for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		is_int(parse(bad[i], LOG_JSON), -1, "malformed json %zu: %s",
@@ -235,14 +235,12 @@ test_json_malformed(void)
 	is_int(log_parse("{\"a\": 1}\0", 9, LOG_AUTO, &rec), -1,
 	    "NUL after the object");
 
-	deep = malloc(200);
 	memset(deep, '[', 100);
 	memset(deep + 100, ']', 100);
 	memcpy(deep, "{\"a\":", 5);
 	deep[199] = '}';
 	is_int(log_parse(deep, 200, LOG_JSON, &rec), -1,
 	    "nesting deeper than 64 is refused");
-	free(deep);
 }
 
 /* Long lines: escapes across 64-byte blocks, and the size limit. */
@@ -253,7 +251,10 @@ test_long_lines(void)
 	size_t		 i, n;
 
 	n = 300;
-	big = malloc(LOG_MAXLINE + 2);
+	if ((big = malloc(LOG_MAXLINE + 2)) == NULL) {
+		ok(0, "no memory for long lines");
+		return;
+	}
 	memcpy(big, "{\"m\": \"", 7);
 	for (i = 7; i < n - 2; i++)
 		big[i] = (i % 2 == 1 && i < 200) ? '\\' : 'x';
@@ -624,6 +625,7 @@ test_limits(void)
 	is_int(log_format_parse("", &fmt), -1, "empty name");
 }
 
+/* Run every logline test. */
 int
 main(void)
 {
