@@ -28,8 +28,10 @@
 
 #include <ini.h>
 
+#include "anomaly.h"
 #include "config.h"
 #include "dotenv.h"
+#include "query.h"
 #include "toml.h"
 #include "util.h"
 
@@ -46,28 +48,39 @@ enum kcheck {
 	K_URL,			/* an http(s) URL with a host */
 	K_HEADER,		/* an HTTP header value */
 	K_DURATION,		/* "10s" or a number of seconds */
-	K_URLS			/* an array of http(s) URL prefixes */
+	K_URLS,			/* an array of http(s) URL prefixes */
+	K_QUERY,		/* a query in the log query language */
+	K_NUMBER,		/* a finite integer or float */
+	K_FRACTION		/* a number between 0 and 1, both excluded */
 };
 
 #define KR_PREFIX	0x1	/* name is a prefix: header_<Name> */
 #define KR_SECRET	0x2	/* never print the value */
 #define KR_REQUIRED	0x4	/* the section needs it */
+#define KR_LITERAL	0x8	/* "env:" is not special: env:prod is a query */
 
 /* One key a section may hold. */
 struct keyrule {
 	const char		*name;
 	enum csect_kind		 kind;
-	const char		*ntype;		/* notifier type, NULL for any */
+	const char		*ntype;		/* section type, NULL for any */
 	enum kcheck		 check;
 	const char *const	*choices;	/* K_ENUM */
 	int			 flags;
 	const char		*counterpart;	/* same setting, other type */
 };
 
-/* One kind of section: '*' stands for a bare name. */
+/*
+ * One kind of section: '*' stands for a bare name. In a kind with a
+ * typekey, the value of that key is the section's type, and keyrules
+ * with an ntype apply only to sections of that type.
+ */
 struct sectrule {
 	const char		*pattern;
 	enum csect_kind		 kind;
+	const char		*noun;		/* "notifier", for messages */
+	const char		*typekey;	/* NULL: no types */
+	const char *const	*types;
 };
 
 static const char *const backends[] = {
@@ -79,8 +92,17 @@ static const char *const formats[] = {
 static const char *const ntypes[] = {
 	"webhook", "discord", NULL
 };
+static const char *const rkinds[] = {	/* in enum rule_kind's order */
+	"count", "quantile", "ratio", NULL
+};
+static const char *const directions[] = {
+	"above", "below", NULL
+};
+static const char *const severities[] = {	/* as severity_name() */
+	"low", "medium", "high", "critical", NULL
+};
 
-/* Every key, by section; "type" comes first among the notifier keys. */
+/* Every key, by section; "type" and "kind" come first in theirs. */
 static const struct keyrule keyrules[] = {
 	{ "backend", CSECT_PROFILE, NULL, K_ENUM, backends, 0, NULL },
 	{ "active", CSECT_PROFILE, NULL, K_BOOL, NULL, 0, NULL },
@@ -97,13 +119,31 @@ static const struct keyrule keyrules[] = {
 	{ "destinations", CSECT_NOTIFIER, "webhook", K_URLS, NULL, 0, NULL },
 	{ "webhook_url", CSECT_NOTIFIER, "discord", K_URL, NULL,
 	    KR_SECRET | KR_REQUIRED, "url" },
+	{ "kind", CSECT_RULE, NULL, K_ENUM, rkinds, KR_REQUIRED, NULL },
+	{ "query", CSECT_RULE, NULL, K_QUERY, NULL, KR_LITERAL, NULL },
+	{ "field", CSECT_RULE, "quantile", K_STRING, NULL, KR_REQUIRED, NULL },
+	{ "quantile", CSECT_RULE, "quantile", K_FRACTION, NULL, 0, NULL },
+	{ "threshold", CSECT_RULE, NULL, K_NUMBER, NULL, KR_REQUIRED, NULL },
+	{ "direction", CSECT_RULE, NULL, K_ENUM, directions, 0, NULL },
+	{ "severity", CSECT_RULE, NULL, K_ENUM, severities, 0, NULL },
+	{ "high", CSECT_RULE, NULL, K_NUMBER, NULL, 0, NULL },
+	{ "critical", CSECT_RULE, NULL, K_NUMBER, NULL, 0, NULL },
+	{ "unit", CSECT_RULE, NULL, K_STRING, NULL, 0, NULL },
 };
 
+/* Indexed by kind. */
 static const struct sectrule sectrules[] = {
-	{ "profiles.*", CSECT_PROFILE },
-	{ "profiles.*.services.*", CSECT_SERVICE },
-	{ "profiles.*.notifiers.*", CSECT_NOTIFIER },
+	[CSECT_PROFILE] = { "profiles.*", CSECT_PROFILE, "profile", NULL,
+	    NULL },
+	[CSECT_SERVICE] = { "profiles.*.services.*", CSECT_SERVICE, "service",
+	    NULL, NULL },
+	[CSECT_NOTIFIER] = { "profiles.*.notifiers.*", CSECT_NOTIFIER,
+	    "notifier", "type", ntypes },
+	[CSECT_RULE] = { "profiles.*.services.*.rules.*", CSECT_RULE, "rule",
+	    "kind", rkinds },
 };
+
+#define RULE_QUANTILE_DEFAULT	0.99
 
 /* The state of one parse, shared by the inih reader and handler. */
 struct parse {
@@ -211,12 +251,19 @@ keyrule_find(enum csect_kind kind, const char *name)
 	return NULL;
 }
 
-/* Whether a rule applies to a notifier of type (NULL: type not known). */
+/* Whether a rule applies to a section of type (NULL: type not known). */
 static int
 keyrule_fits(const struct keyrule *kr, const char *type)
 {
 	return kr->ntype == NULL || type == NULL ||
 	    strcmp(kr->ntype, type) == 0;
+}
+
+/* The rule for a kind of section. */
+static const struct sectrule *
+sectrule_of(enum csect_kind kind)
+{
+	return &sectrules[kind];
 }
 
 /* The key called name in a section, or NULL. */
@@ -299,24 +346,26 @@ key_hint(enum csect_kind kind, const char *type, const char *name,
 	}
 	if (best != NULL)
 		snprintf(buf, len, "did you mean '%s'?", bestname);
-	else if (type != NULL && kind == CSECT_NOTIFIER)
-		snprintf(buf, len, "keys for a %s notifier: %s", type, known);
+	else if (type != NULL)
+		snprintf(buf, len, "keys for a %s %s: %s", type,
+		    sectrule_of(kind)->noun, known);
 	else
 		snprintf(buf, len, "known keys: %s", known);
 }
 
-/* The notifier type set so far in a section, or NULL. */
+/* The type (notifier type, rule kind) set so far in a section, or NULL. */
 static const char *
 section_type(const struct csection *sec)
 {
-	const char	*type;
-	size_t		 i;
+	const struct sectrule	*sr = sectrule_of(sec->kind);
+	const char		*type;
+	size_t			 i;
 
-	if (sec->kind != CSECT_NOTIFIER ||
-	    (type = csection_str(sec, "type")) == NULL)
+	if (sr->typekey == NULL ||
+	    (type = csection_str(sec, sr->typekey)) == NULL)
 		return NULL;
-	for (i = 0; ntypes[i] != NULL; i++)
-		if (strcmp(ntypes[i], type) == 0)
+	for (i = 0; sr->types[i] != NULL; i++)
+		if (strcmp(sr->types[i], type) == 0)
 			return type;
 	return NULL;
 }
@@ -344,7 +393,7 @@ outside_section(struct parse *p, const char *name)
 	    "[profiles.NAME] header", name);
 }
 
-/* Refuse a key that belongs to another notifier type. */
+/* Refuse a key that belongs to another type of section. */
 static int
 wrong_type(struct parse *p, const struct csection *sec,
     const struct keyrule *kr, const char *name, unsigned line)
@@ -359,8 +408,8 @@ wrong_type(struct parse *p, const struct csection *sec,
 		    kr->counterpart);
 	else
 		key_hint(sec->kind, type, name, hint, sizeof hint);
-	perr(p, line, "key '%s' does not belong to a %s notifier (%s)", name,
-	    type, hint);
+	perr(p, line, "key '%s' does not belong to a %s %s (%s)", name, type,
+	    sectrule_of(sec->kind)->noun, hint);
 	return -1;
 }
 
@@ -604,6 +653,66 @@ check_duration(struct parse *p, const struct ckey *k, const char *src)
 	return 0;
 }
 
+/* The value of a number (integer or float); -1 for other types. */
+static int
+cval_number(const struct cval *v, double *d)
+{
+	if (v->type == CVAL_INTEGER)
+		*d = (double)v->i;
+	else if (v->type == CVAL_FLOAT)
+		*d = v->f;
+	else
+		return -1;
+	return 0;
+}
+
+/* A query that query_parse accepts, not blank. */
+static int
+check_query(struct parse *p, const struct ckey *k)
+{
+	struct query	*q;
+	char		 qerr[256];
+
+	if (k->v.type != CVAL_STRING) {
+		perr(p, k->line, "%s must be a string, not %s", k->name,
+		    type_name(&k->v));
+		return -1;
+	}
+	if (k->v.s[strspn(k->v.s, " \t")] == '\0') {
+		perr(p, k->line, "%s is empty", k->name);
+		return -1;
+	}
+	if ((q = query_parse(k->v.s, qerr, sizeof qerr)) == NULL) {
+		perr(p, k->line, "%s", qerr);
+		return -1;
+	}
+	query_free(q);
+	return 0;
+}
+
+/* A finite number; with fraction set, one between 0 and 1 excluded. */
+static int
+check_number(struct parse *p, const struct ckey *k, int fraction)
+{
+	double	 d;
+
+	if (cval_number(&k->v, &d) == -1) {
+		perr(p, k->line, "%s must be a number, not %s", k->name,
+		    type_name(&k->v));
+		return -1;
+	}
+	if (!isfinite(d)) {
+		perr(p, k->line, "%s must be a finite number", k->name);
+		return -1;
+	}
+	if (fraction && !(d > 0 && d < 1)) {
+		perr(p, k->line, "%s must be greater than 0 and less than 1, "
+		    "such as 0.99 for the 99th percentile", k->name);
+		return -1;
+	}
+	return 0;
+}
+
 /* Check one value against its rule. */
 static int
 check_key(struct parse *p, const struct keyrule *kr, const struct ckey *k,
@@ -652,6 +761,12 @@ check_key(struct parse *p, const struct keyrule *kr, const struct ckey *k,
 		return check_duration(p, k, src);
 	case K_URLS:
 		return check_urls(p, k);
+	case K_QUERY:
+		return check_query(p, k);
+	case K_NUMBER:
+		return check_number(p, k, 0);
+	case K_FRACTION:
+		return check_number(p, k, 1);
 	}
 	return 0;
 }
@@ -806,7 +921,8 @@ handler(void *user, const char *section, const char *name, const char *value)
 		ckey_free(&k);
 		return 0;
 	}
-	if (resolve_env(p, &k, &src) == -1 ||
+	src = NULL;
+	if ((!(kr->flags & KR_LITERAL) && resolve_env(p, &k, &src) == -1) ||
 	    check_key(p, kr, &k, src) == -1) {
 		ckey_free(&k);
 		return 0;
@@ -940,6 +1056,7 @@ section_open(struct parse *p, const struct tline *tl)
 	sec->kind = sr->kind;
 	sec->profile = xstrdup(tl->parts[1]);
 	sec->sub = sr->kind != CSECT_PROFILE ? xstrdup(tl->parts[3]) : NULL;
+	sec->item = sr->kind == CSECT_RULE ? xstrdup(tl->parts[5]) : NULL;
 	sec->line = p->line;
 	prof = &p->cfg->profiles[pi];
 	if (sr->kind == CSECT_PROFILE)
@@ -948,7 +1065,7 @@ section_open(struct parse *p, const struct tline *tl)
 		prof->services = xreallocarray(prof->services,
 		    prof->nservices + 1, sizeof *prof->services);
 		prof->services[prof->nservices++] = p->cfg->nsections;
-	} else {
+	} else if (sr->kind == CSECT_NOTIFIER) {
 		prof->notifiers = xreallocarray(prof->notifiers,
 		    prof->nnotifiers + 1, sizeof *prof->notifiers);
 		prof->notifiers[prof->nnotifiers++] = p->cfg->nsections;
@@ -957,11 +1074,108 @@ section_open(struct parse *p, const struct tline *tl)
 	return 0;
 }
 
+/* A number key as written, for messages: "50", "0.05". */
+static void
+number_text(const struct ckey *k, char *buf, size_t len)
+{
+	if (k->v.type == CVAL_INTEGER)
+		snprintf(buf, len, "%lld", k->v.i);
+	else
+		snprintf(buf, len, "%g", k->v.f);
+}
+
+/* Refuse a value a rule of this kind can never reach. */
+static int
+rule_domain(struct parse *p, const char *kind, const struct ckey *k)
+{
+	char	 num[64];
+	double	 d;
+
+	if (k == NULL || cval_number(&k->v, &d) == -1)
+		return 0;
+	number_text(k, num, sizeof num);
+	if (strcmp(kind, "count") == 0 && d < 0) {
+		perr(p, k->line, "%s = %s cannot be negative in a count rule",
+		    k->name, num);
+		return -1;
+	}
+	if (strcmp(kind, "ratio") == 0 && (d < 0 || d > 1)) {
+		perr(p, k->line, "%s = %s must be a fraction from 0 to 1 in a "
+		    "ratio rule, such as 0.05 for 5%%", k->name, num);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Check a severity tier (high or critical): above the base severity, and
+ * beyond ref (the threshold or the tier below) in the rule's direction.
+ */
+static int
+rule_tier(struct parse *p, const struct ckey *k, enum severity level,
+    enum severity base, const struct ckey *ref, int below)
+{
+	char	 num[64], refnum[64];
+	double	 v, r;
+
+	if (k == NULL)
+		return 0;
+	number_text(k, num, sizeof num);
+	if (base >= level) {
+		perr(p, k->line, "%s = %s would not raise the severity, which "
+		    "is already %s", k->name, num, severity_name(base));
+		return -1;
+	}
+	if (cval_number(&k->v, &v) == -1 || cval_number(&ref->v, &r) == -1)
+		return 0;
+	if (below ? v < r : v > r)
+		return 0;
+	number_text(ref, refnum, sizeof refnum);
+	perr(p, k->line, "%s = %s must be %s %s = %s (direction is %s)",
+	    k->name, num, below ? "less than" : "greater than", ref->name,
+	    refnum, below ? "below" : "above");
+	return -1;
+}
+
+/* Check what a rule's keys need of each other once all are in. */
+static int
+rule_finish(struct parse *p, const struct csection *sec)
+{
+	const struct ckey	*threshold, *high, *critical;
+	const char		*kind, *s;
+	enum severity		 base = SEV_MEDIUM;
+	int			 below;
+
+	kind = csection_str(sec, "kind");
+	if (strcmp(kind, "ratio") == 0 && csection_key(sec, "query") == NULL) {
+		perr(p, sec->line, "[%s] is missing 'query', which a ratio "
+		    "rule needs", sec->name);
+		return -1;
+	}
+	threshold = csection_key(sec, "threshold");
+	high = csection_key(sec, "high");
+	critical = csection_key(sec, "critical");
+	if (rule_domain(p, kind, threshold) == -1 ||
+	    rule_domain(p, kind, high) == -1 ||
+	    rule_domain(p, kind, critical) == -1)
+		return -1;
+	if ((s = csection_str(sec, "severity")) != NULL)
+		severity_parse(s, &base);
+	s = csection_str(sec, "direction");
+	below = s != NULL && strcmp(s, "below") == 0;
+	if (rule_tier(p, high, SEV_HIGH, base, threshold, below) == -1 ||
+	    rule_tier(p, critical, SEV_CRITICAL, base,
+	    high != NULL ? high : threshold, below) == -1)
+		return -1;
+	return 0;
+}
+
 /* Check what a section needs once all its keys are in. */
 static int
 section_finish(struct parse *p)
 {
 	const struct csection	*sec;
+	const struct sectrule	*sr;
 	const struct keyrule	*kr;
 	const char		*type;
 	char			 list[256];
@@ -970,11 +1184,12 @@ section_finish(struct parse *p)
 	if (p->cur < 0)
 		return 0;
 	sec = &p->cfg->sections[p->cur];
+	sr = sectrule_of(sec->kind);
 	type = section_type(sec);
-	if (sec->kind == CSECT_NOTIFIER && type == NULL) {
-		join_list(ntypes, list, sizeof list);
-		perr(p, sec->line, "[%s] needs type = \"...\" (one of %s)",
-		    sec->name, list);
+	if (sr->typekey != NULL && type == NULL) {
+		join_list(sr->types, list, sizeof list);
+		perr(p, sec->line, "[%s] needs %s = \"...\" (one of %s)",
+		    sec->name, sr->typekey, list);
 		return -1;
 	}
 	for (i = 0; i < sec->nkeys; i++) {
@@ -991,14 +1206,16 @@ section_finish(struct parse *p)
 			continue;
 		if (csection_key(sec, kr->name) != NULL)
 			continue;
-		if (type != NULL)
+		if (kr->ntype != NULL)
 			perr(p, sec->line, "[%s] is missing '%s', which a %s "
-			    "notifier needs", sec->name, kr->name, type);
+			    "%s needs", sec->name, kr->name, type, sr->noun);
 		else
 			perr(p, sec->line, "[%s] is missing '%s'", sec->name,
 			    kr->name);
 		return -1;
 	}
+	if (sec->kind == CSECT_RULE)
+		return rule_finish(p, sec);
 	return 0;
 }
 
@@ -1116,6 +1333,58 @@ profile_section(const struct config *cfg, const char *name)
 	return NULL;
 }
 
+/* The section of a profile's service called name, or NULL. */
+static const struct csection *
+profile_service(const struct config *cfg, const struct cprofile *prof,
+    const char *name)
+{
+	const struct csection	*sec;
+	size_t			 i;
+
+	for (i = 0; i < prof->nservices; i++) {
+		sec = &cfg->sections[prof->services[i]];
+		if (strcmp(sec->sub, name) == 0)
+			return sec;
+	}
+	return NULL;
+}
+
+/* Refuse a rule for a service its profile does not declare. */
+static int
+rules_have_services(struct parse *p)
+{
+	const struct config	*cfg = p->cfg;
+	const struct csection	*sec, *svc;
+	const struct cprofile	*prof;
+	char			 hint[256];
+	size_t			 i, j, d, bestd;
+
+	for (i = 0; i < cfg->nsections; i++) {
+		sec = &cfg->sections[i];
+		if (sec->kind != CSECT_RULE)
+			continue;
+		prof = config_profile(cfg, sec->profile);
+		if (profile_service(cfg, prof, sec->sub) != NULL)
+			continue;
+		hint[0] = '\0';
+		bestd = (size_t)-1;
+		for (j = 0; j < prof->nservices; j++) {
+			svc = &cfg->sections[prof->services[j]];
+			d = levenshtein(sec->sub, svc->sub);
+			if (d < bestd && close_enough(d, sec->sub)) {
+				bestd = d;
+				snprintf(hint, sizeof hint, " (did you mean "
+				    "'%s'?)", svc->sub);
+			}
+		}
+		perr(p, sec->line, "rule '%s' is for service '%s', which "
+		    "profile '%s' does not declare%s", sec->item, sec->sub,
+		    sec->profile, hint);
+		return -1;
+	}
+	return 0;
+}
+
 /* Settle each profile's backend and active flag; one active at most. */
 static int
 finalize(struct parse *p)
@@ -1127,7 +1396,7 @@ finalize(struct parse *p)
 	const char		*backend, *firstname = NULL;
 	size_t			 i;
 
-	if (section_finish(p) == -1)
+	if (section_finish(p) == -1 || rules_have_services(p) == -1)
 		return -1;
 	for (i = 0; i < cfg->nprofiles; i++) {
 		prof = &cfg->profiles[i];
@@ -1166,6 +1435,7 @@ config_free(struct config *cfg)
 		free(sec->name);
 		free(sec->profile);
 		free(sec->sub);
+		free(sec->item);
 	}
 	free(cfg->sections);
 	for (i = 0; i < cfg->nprofiles; i++) {
@@ -1391,6 +1661,113 @@ config_notifier(const struct config *cfg, const struct cprofile *prof,
 	return NULL;
 }
 
+/* A number key's value, or dflt when absent. */
+static double
+csection_number(const struct csection *sec, const char *name, double dflt)
+{
+	const struct ckey	*k;
+	double			 d;
+
+	if ((k = csection_key(sec, name)) == NULL ||
+	    cval_number(&k->v, &d) == -1)
+		return dflt;
+	return d;
+}
+
+/* A copy of a string key's value, or NULL when absent. */
+static char *
+csection_strdup(const struct csection *sec, const char *name)
+{
+	const char	*s;
+
+	return (s = csection_str(sec, name)) != NULL ? xstrdup(s) : NULL;
+}
+
+/* The index of s in a NULL-terminated list, or 0 when absent. */
+static int
+choice_index(const char *const *list, const char *s)
+{
+	int	 i;
+
+	for (i = 0; s != NULL && list[i] != NULL; i++)
+		if (strcmp(list[i], s) == 0)
+			return i;
+	return 0;
+}
+
+/* Fill a rule from its validated section, with the defaults. */
+static void
+rule_from(const struct csection *sec, struct rule *r)
+{
+	const char	*s;
+
+	memset(r, 0, sizeof *r);
+	r->name = xstrdup(sec->item);
+	r->kind = (enum rule_kind)choice_index(rkinds,
+	    csection_str(sec, "kind"));
+	r->query = csection_strdup(sec, "query");
+	r->quantile = NAN;
+	if (r->kind == RULE_QUANTILE) {
+		r->field = csection_strdup(sec, "field");
+		r->quantile = csection_number(sec, "quantile",
+		    RULE_QUANTILE_DEFAULT);
+	}
+	r->threshold = csection_number(sec, "threshold", NAN);
+	r->below = choice_index(directions,
+	    csection_str(sec, "direction")) == 1;
+	r->severity = SEV_MEDIUM;
+	if ((s = csection_str(sec, "severity")) != NULL)
+		severity_parse(s, &r->severity);
+	r->high = csection_number(sec, "high", NAN);
+	r->critical = csection_number(sec, "critical", NAN);
+	r->unit = csection_strdup(sec, "unit");
+	r->line = sec->line;
+}
+
+/*
+ * The rules of a profile's service, in file order, in a new array for
+ * rules_free (NULL when there are none). -1 when the profile does not
+ * declare the service.
+ */
+int
+config_service_rules(const struct config *cfg, const char *profile,
+    const char *service, struct rule **rulesp, size_t *np)
+{
+	const struct cprofile	*prof;
+	const struct csection	*sec;
+	size_t			 i;
+
+	*rulesp = NULL;
+	*np = 0;
+	if ((prof = config_profile(cfg, profile)) == NULL ||
+	    profile_service(cfg, prof, service) == NULL)
+		return -1;
+	for (i = 0; i < cfg->nsections; i++) {
+		sec = &cfg->sections[i];
+		if (sec->kind != CSECT_RULE || strcmp(sec->profile,
+		    profile) != 0 || strcmp(sec->sub, service) != 0)
+			continue;
+		*rulesp = xreallocarray(*rulesp, *np + 1, sizeof **rulesp);
+		rule_from(sec, &(*rulesp)[(*np)++]);
+	}
+	return 0;
+}
+
+/* Free what config_service_rules returned. */
+void
+rules_free(struct rule *rules, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++) {
+		free(rules[i].name);
+		free(rules[i].query);
+		free(rules[i].field);
+		free(rules[i].unit);
+	}
+	free(rules);
+}
+
 /* "a, b" -- the profile names, for messages. */
 static void
 profile_list(const struct config *cfg, char *buf, size_t len)
@@ -1531,12 +1908,53 @@ ckey_json(const struct csection *sec, const struct ckey *k)
 	return cval_json(&k->v);
 }
 
-/* {"name", "logs": [...], "format"} */
-static json_t *
-service_json(const struct csection *sec)
+/* A rule key as JSON when set, else dflt (NULL: leave it out). */
+static void
+rule_member(json_t *j, const struct csection *sec, const char *name,
+    json_t *dflt)
 {
 	const struct ckey	*k;
-	json_t			*j, *logs;
+
+	if ((k = csection_key(sec, name)) != NULL) {
+		json_object_set_new(j, name, ckey_json(sec, k));
+		json_decref(dflt);
+	} else if (dflt != NULL)
+		json_object_set_new(j, name, dflt);
+}
+
+/* {"name", "kind", "query", ...}: a rule with its defaults. */
+static json_t *
+rule_json(const struct csection *sec)
+{
+	const char	*kind;
+	json_t		*j;
+
+	kind = csection_str(sec, "kind");
+	j = json_object();
+	json_object_set_new(j, "name", json_string(sec->item));
+	rule_member(j, sec, "kind", NULL);
+	rule_member(j, sec, "query", NULL);
+	rule_member(j, sec, "field", NULL);
+	if (kind != NULL && strcmp(kind, "quantile") == 0)
+		rule_member(j, sec, "quantile",
+		    json_real(RULE_QUANTILE_DEFAULT));
+	rule_member(j, sec, "threshold", NULL);
+	rule_member(j, sec, "direction", json_string("above"));
+	rule_member(j, sec, "severity", json_string("medium"));
+	rule_member(j, sec, "high", NULL);
+	rule_member(j, sec, "critical", NULL);
+	rule_member(j, sec, "unit", NULL);
+	return j;
+}
+
+/* {"name", "logs": [...], "format", "rules": [...]} */
+static json_t *
+service_json(const struct config *cfg, const struct csection *sec)
+{
+	const struct csection	*r;
+	const struct ckey	*k;
+	json_t			*j, *logs, *rules;
+	size_t			 i;
 
 	k = csection_key(sec, "logs");
 	if (k == NULL)
@@ -1553,6 +1971,14 @@ service_json(const struct csection *sec)
 	k = csection_key(sec, "format");
 	json_object_set_new(j, "format", k != NULL ? ckey_json(sec, k) :
 	    json_string("auto"));
+	rules = json_array();
+	for (i = 0; i < cfg->nsections; i++) {
+		r = &cfg->sections[i];
+		if (r->kind == CSECT_RULE && strcmp(r->profile,
+		    sec->profile) == 0 && strcmp(r->sub, sec->sub) == 0)
+			json_array_append_new(rules, rule_json(r));
+	}
+	json_object_set_new(j, "rules", rules);
 	return j;
 }
 
@@ -1597,7 +2023,7 @@ config_profile_json(const struct config *cfg, const struct cprofile *prof)
 	list = json_array();
 	for (i = 0; i < prof->nservices; i++)
 		json_array_append_new(list,
-		    service_json(&cfg->sections[prof->services[i]]));
+		    service_json(cfg, &cfg->sections[prof->services[i]]));
 	json_object_set_new(j, "services", list);
 	list = json_array();
 	for (i = 0; i < prof->nnotifiers; i++)

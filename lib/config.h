@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <jansson.h>
 
+#include "rule.h"
+
 enum cval_type {
 	CVAL_STRING,
 	CVAL_INTEGER,
@@ -36,7 +38,8 @@ struct ckey {
 enum csect_kind {
 	CSECT_PROFILE,		/* [profiles.P] */
 	CSECT_SERVICE,		/* [profiles.P.services.S] */
-	CSECT_NOTIFIER		/* [profiles.P.notifiers.N] */
+	CSECT_NOTIFIER,		/* [profiles.P.notifiers.N] */
+	CSECT_RULE		/* [profiles.P.services.S.rules.R] */
 };
 
 /* One [section] and its keys, in file order. */
@@ -45,6 +48,7 @@ struct csection {
 	enum csect_kind	 kind;
 	char		*profile;	/* "demo" */
 	char		*sub;		/* service or notifier name, NULL for a profile */
+	char		*item;		/* rule name (sub: its service) */
 	unsigned	 line;
 	struct ckey	*keys;
 	size_t		 nkeys;
@@ -94,5 +98,9 @@ long long		 csection_seconds(const struct csection *,
 json_t			*config_json(const struct config *);
 json_t			*config_profile_json(const struct config *,
 			    const struct cprofile *);
+int			 config_service_rules(const struct config *,
+			    const char *, const char *, struct rule **,
+			    size_t *);
+void			 rules_free(struct rule *, size_t);
 
 #endif

@@ -81,8 +81,8 @@ source_start(struct sources *s, const struct config *conf,
 		    prof->backend);
 		return NULL;
 	}
-	if ((lj = local_start(s->local, conf->path, prof->name, sec, service, p,
-	    err, errlen)) == NULL) {
+	if ((lj = local_start(s->local, conf, prof->name, sec, service, p, err,
+	    errlen)) == NULL) {
 		*status = 422;
 		return NULL;
 	}

@@ -50,8 +50,9 @@ struct local_state;
 struct local_job;
 struct local_state	*local_state_new(void);
 void			 local_state_free(struct local_state *);
-struct local_job	*local_start(struct local_state *, const char *,
-			    const char *, const struct csection *, const char *,
+struct local_job	*local_start(struct local_state *,
+			    const struct config *, const char *,
+			    const struct csection *, const char *,
 			    const struct source_params *, char *, size_t);
 int			 local_step(struct local_job *, long long);
 json_t			*local_result(struct local_job *, int *);

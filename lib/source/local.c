@@ -29,6 +29,7 @@
 #include "config.h"
 #include "logline.h"
 #include "query.h"
+#include "rule.h"
 #include "source.h"
 #include "util.h"
 
@@ -46,14 +47,26 @@
 #define ERRORS_HIGH		50
 #define P99_THRESHOLD_MS	1000
 
+/* Counts of values in bins a power of two split in HIST_SUB parts. */
+struct hist {
+	uint32_t	*n;		/* HIST_BINS counts, or NULL when empty */
+	double		*sum;		/* the sum of each bin's values */
+	uint32_t	 count;
+};
+
+/* What one rule counted in a minute. */
+struct rstat {
+	uint32_t	 matches;
+	struct hist	 h;		/* quantile rules: the field's values */
+};
+
 /* One minute of a service's lines. */
 struct bucket {
 	long long	 start;		/* epoch seconds; -1 when unused */
 	uint32_t	 lines;
 	uint32_t	 errors;
-	uint32_t	 nlat;
-	uint32_t	*hist;		/* HIST_BINS latency counts, or NULL */
-	double		*histsum;	/* the sum of each bin's latencies */
+	struct hist	 lat;		/* latency_ms, when no rules are set */
+	struct rstat	*rs;		/* per rule, or NULL */
 };
 
 /* One log file as far as it has been read. */
@@ -76,6 +89,7 @@ struct lsvc {
 	struct lfile		*files;
 	size_t			 nfiles;
 	struct bucket		 ring[NBUCKETS];
+	size_t			 nrules;	/* what each bucket's rs holds */
 	long long		 skipped;	/* malformed, binary, too long */
 	long long		 lines;
 	struct local_job	*owner;		/* the job reading it now */
@@ -121,7 +135,10 @@ struct local_job {
 	struct lsvc		*svc;		/* while this job owns it */
 	int			 counts;	/* detect or metrics: uses buckets */
 	char			*key;		/* "profile/service" */
-	char			*sig;		/* its globs and format */
+	char			*sig;		/* its globs, format and rules */
+	struct rule		*rules;		/* the service's own rules */
+	size_t			 nrules;
+	struct query		**rq;		/* each rule's query, or NULL */
 	char			*profile;
 	char			*service;
 	char			**globs;
@@ -182,7 +199,7 @@ job_fail(struct local_job *job, int status, const char *fmt, ...)
 
 /* --- buckets and histograms ---------------------------------------------- */
 
-/* The histogram bin of a latency in milliseconds. */
+/* The histogram bin of a value (milliseconds, or any unit). */
 static int
 hist_bin(double v)
 {
@@ -199,6 +216,39 @@ hist_bin(double v)
 	return 1 + e * HIST_SUB + sub;
 }
 
+/* Count a value into a histogram, making it on first use. */
+static void
+hist_add(struct hist *h, double v)
+{
+	int	 bin = hist_bin(v);
+
+	if (h->n == NULL) {
+		h->n = xcalloc(HIST_BINS, sizeof *h->n);
+		h->sum = xcalloc(HIST_BINS, sizeof *h->sum);
+	}
+	h->n[bin]++;
+	h->sum[bin] += v;
+	h->count++;
+}
+
+/* Empty a histogram, keeping its memory. */
+static void
+hist_clear(struct hist *h)
+{
+	if (h->n != NULL) {
+		memset(h->n, 0, HIST_BINS * sizeof *h->n);
+		memset(h->sum, 0, HIST_BINS * sizeof *h->sum);
+	}
+	h->count = 0;
+}
+
+/* Free a histogram's memory. */
+static void
+hist_free(struct hist *h)
+{
+	free(h->n);
+	free(h->sum);
+}
 
 /* The bucket for a time, cleared if it held an older minute; or NULL. */
 static struct bucket *
@@ -207,6 +257,7 @@ bucket_for(struct lsvc *svc, long long ts)
 	struct bucket	*b;
 	long long	 start = ts - ((ts % BUCKET_SECS) + BUCKET_SECS) %
 			     BUCKET_SECS;
+	size_t		 i;
 
 	b = &svc->ring[(start / BUCKET_SECS) % NBUCKETS];
 	if (b->start == start)
@@ -214,12 +265,38 @@ bucket_for(struct lsvc *svc, long long ts)
 	if (b->start > start)
 		return NULL;
 	b->start = start;
-	b->lines = b->errors = b->nlat = 0;
-	if (b->hist != NULL) {
-		memset(b->hist, 0, HIST_BINS * sizeof *b->hist);
-		memset(b->histsum, 0, HIST_BINS * sizeof *b->histsum);
+	b->lines = b->errors = 0;
+	hist_clear(&b->lat);
+	for (i = 0; b->rs != NULL && i < svc->nrules; i++) {
+		b->rs[i].matches = 0;
+		hist_clear(&b->rs[i].h);
 	}
 	return b;
+}
+
+/* Count a line into the rules it matches. */
+static void
+count_rules(struct local_job *job, struct bucket *b, const struct log_rec *rec)
+{
+	const struct log_field	*f;
+	const struct rule	*r;
+	struct rstat		*rs;
+	size_t			 i;
+	double			 v;
+
+	for (i = 0; i < job->nrules; i++) {
+		r = &job->rules[i];
+		if (job->rq[i] != NULL && !query_match(job->rq[i], rec))
+			continue;
+		if (b->rs == NULL)
+			b->rs = xcalloc(job->nrules, sizeof *b->rs);
+		rs = &b->rs[i];
+		rs->matches++;
+		if (r->kind == RULE_QUANTILE &&
+		    (f = log_field_get(rec, r->field)) != NULL &&
+		    log_field_number(f, &v) == 0)
+			hist_add(&rs->h, v);
+	}
 }
 
 /* Count one line into the service's buckets. */
@@ -246,35 +323,51 @@ count_line(struct local_job *job, const char *line, size_t len)
 	b->lines++;
 	if (rec.is_error)
 		b->errors++;
+	if (job->nrules > 0) {
+		count_rules(job, b, &rec);
+		return;
+	}
 	if ((f = log_field_get(&rec, "latency_ms")) == NULL)
 		f = log_field_get(&rec, "duration_ms");
-	if (f != NULL && log_field_number(f, &v) == 0 && v >= 0) {
-		if (b->hist == NULL) {
-			b->hist = xcalloc(HIST_BINS, sizeof *b->hist);
-			b->histsum = xcalloc(HIST_BINS, sizeof *b->histsum);
-		}
-		b->hist[hist_bin(v)]++;
-		b->histsum[hist_bin(v)] += v;
-		b->nlat++;
-	}
+	if (f != NULL && log_field_number(f, &v) == 0 && v >= 0)
+		hist_add(&b->lat, v);
 }
 
-/* Totals of a window: lines, errors and the latency histogram. */
+/* Totals of a window: lines, errors, matches and one histogram. */
 struct sums {
 	double		 lines;
 	double		 errors;
-	double		 nlat;
-	uint64_t	 hist[HIST_BINS];
-	double		 histsum[HIST_BINS];
+	double		 matches;	/* of the rule asked about */
+	double		 count;		/* values in the histogram */
+	uint64_t	 n[HIST_BINS];
+	double		 sum[HIST_BINS];
 };
 
-/* Add up the buckets from since to now. */
+/* Add a bucket's histogram into the sums. */
 static void
-window_sums(struct lsvc *svc, long long now, long long since, struct sums *s)
+sums_hist(struct sums *s, const struct hist *h)
+{
+	int	 i;
+
+	if (h->n == NULL)
+		return;
+	s->count += h->count;
+	for (i = 0; i < HIST_BINS; i++) {
+		s->n[i] += h->n[i];
+		s->sum[i] += h->sum[i];
+	}
+}
+
+/*
+ * Add up the buckets from since to now: the latency histogram, or with
+ * rule >= 0 that rule's matches and histogram.
+ */
+static void
+window_sums(struct lsvc *svc, long long now, long long since, long rule,
+    struct sums *s)
 {
 	struct bucket	*b;
 	long long	 t;
-	int		 i;
 
 	memset(s, 0, sizeof *s);
 	for (t = since - ((since % BUCKET_SECS) + BUCKET_SECS) % BUCKET_SECS;
@@ -284,20 +377,19 @@ window_sums(struct lsvc *svc, long long now, long long since, struct sums *s)
 			continue;
 		s->lines += b->lines;
 		s->errors += b->errors;
-		s->nlat += b->nlat;
-		if (b->hist == NULL)
-			continue;
-		for (i = 0; i < HIST_BINS; i++) {
-			s->hist[i] += b->hist[i];
-			s->histsum[i] += b->histsum[i];
+		if (rule < 0)
+			sums_hist(s, &b->lat);
+		else if (b->rs != NULL) {
+			s->matches += b->rs[rule].matches;
+			sums_hist(s, &b->rs[rule].h);
 		}
 	}
 }
 
 /*
- * The q-quantile of a window's latencies, -1 when there are none: the
- * mean of the histogram bin it falls in, exact when that bin holds one
- * value and within an eighth of a power of two otherwise.
+ * The q-quantile of a window's values, -1 when there are none: the mean
+ * of the histogram bin it falls in, exact when that bin holds one value
+ * and within an eighth of a power of two otherwise.
  */
 static double
 quantile(const struct sums *s, double q)
@@ -305,13 +397,13 @@ quantile(const struct sums *s, double q)
 	double		 rank, seen = 0;
 	int		 i;
 
-	if (s->nlat == 0)
+	if (s->count == 0)
 		return -1;
-	rank = ceil(q * s->nlat);
+	rank = ceil(q * s->count);
 	for (i = 0; i < HIST_BINS; i++) {
-		seen += s->hist[i];
-		if (seen >= rank && s->hist[i] > 0)
-			return s->histsum[i] / s->hist[i];
+		seen += s->n[i];
+		if (seen >= rank && s->n[i] > 0)
+			return s->sum[i] / s->n[i];
 	}
 	return -1;
 }
@@ -865,6 +957,77 @@ read_some(struct local_job *job, long long deadline)
 	return 0;
 }
 
+/* A rule's value in the window; -1 (and no anomaly) when it has none. */
+static double
+rule_value(struct local_job *job, size_t i, double *count)
+{
+	const struct rule	*r = &job->rules[i];
+	struct sums		 s;
+
+	window_sums(job->svc, job->p.now, job->p.now - job->p.window, (long)i,
+	    &s);
+	*count = s.matches;
+	switch (r->kind) {
+	case RULE_COUNT:
+		return s.matches;
+	case RULE_RATIO:
+		return s.lines > 0 ? s.matches / s.lines : -1;
+	case RULE_QUANTILE:
+		return quantile(&s, r->quantile);
+	}
+	return -1;
+}
+
+/* Is v beyond limit in the rule's direction? */
+static int
+beyond(const struct rule *r, double v, double limit)
+{
+	return !isnan(limit) && (r->below ? v < limit : v > limit);
+}
+
+/* Evaluate the service's own rules instead of the default ones. */
+static void
+detect_rules(struct local_job *job, const char *win, struct anomalies *list)
+{
+	const struct rule	*r;
+	enum severity		 sev;
+	double			 v, count;
+	char			 cur[32], thr[32], what[160];
+	size_t			 i;
+
+	for (i = 0; i < job->nrules; i++) {
+		r = &job->rules[i];
+		if ((v = rule_value(job, i, &count)) < 0 ||
+		    !beyond(r, v, r->threshold))
+			continue;
+		sev = r->severity;
+		if (beyond(r, v, r->high) && sev < SEV_HIGH)
+			sev = SEV_HIGH;
+		if (beyond(r, v, r->critical))
+			sev = SEV_CRITICAL;
+		if (r->kind == RULE_RATIO) {
+			snprintf(cur, sizeof cur, "%.3g%%", v * 100);
+			snprintf(thr, sizeof thr, "%.3g%%", r->threshold * 100);
+		} else {
+			format_amount(v, r->unit, cur, sizeof cur);
+			format_amount(r->threshold, r->unit, thr, sizeof thr);
+		}
+		if (r->kind == RULE_QUANTILE)
+			snprintf(what, sizeof what, "p%g %s %s", r->quantile * 100,
+			    r->field, cur);
+		else if (r->kind == RULE_RATIO)
+			snprintf(what, sizeof what, "%s of lines match %s in %s",
+			    cur, r->query, win);
+		else
+			snprintf(what, sizeof what, "%s lines%s%s in %s", cur,
+			    r->query != NULL ? " match " : "",
+			    r->query != NULL ? r->query : "", win);
+		anomalies_add(list, job->service, r->name, sev, job->p.now, v,
+		    r->threshold, "%s, %s threshold of %s", what,
+		    r->below ? "below" : "exceeds", thr);
+	}
+}
+
 /* Decide the anomalies of the window from the buckets. */
 static void
 finish_detect(struct local_job *job)
@@ -874,18 +1037,20 @@ finish_detect(struct local_job *job)
 	char			 win[32], cur[32], thr[32];
 	double			 p99;
 
-	window_sums(job->svc, job->p.now, job->p.now - job->p.window, &s);
+	window_sums(job->svc, job->p.now, job->p.now - job->p.window, -1, &s);
 	if (*job->p.window_text != '\0')
 		strlcpy(win, job->p.window_text, sizeof win);
 	else
 		format_duration(job->p.window, win, sizeof win);
-	if (s.errors > ERRORS_THRESHOLD)
+	if (job->nrules > 0)
+		detect_rules(job, win, &list);
+	else if (s.errors > ERRORS_THRESHOLD)
 		anomalies_add(&list, job->service, "error_count",
 		    s.errors > ERRORS_HIGH ? SEV_HIGH : SEV_MEDIUM, job->p.now,
 		    s.errors, ERRORS_THRESHOLD, "%.0f errors in %s, exceeds "
 		    "threshold of %d", s.errors, win, ERRORS_THRESHOLD);
 	p99 = quantile(&s, 0.99);
-	if (p99 > P99_THRESHOLD_MS) {
+	if (job->nrules == 0 && p99 > P99_THRESHOLD_MS) {
 		format_amount(p99, "ms", cur, sizeof cur);
 		format_amount(P99_THRESHOLD_MS, "ms", thr, sizeof thr);
 		anomalies_add(&list, job->service, "latency_p99", SEV_MEDIUM,
@@ -927,7 +1092,7 @@ finish_metrics(struct local_job *job)
 		if (b->start != t)
 			continue;
 		if (q > 0) {
-			window_sums(job->svc, t, t, &s);
+			window_sums(job->svc, t, t, -1, &s);
 			if ((v = quantile(&s, q)) < 0)
 				continue;
 		} else if (strcmp(job->metric, "error_count") == 0)
@@ -973,14 +1138,16 @@ local_state_new(void)
 static void
 lsvc_free(struct lsvc *svc)
 {
-	size_t	 i;
+	size_t	 i, j;
 
 	for (i = 0; i < svc->nfiles; i++)
 		free(svc->files[i].path);
 	free(svc->files);
 	for (i = 0; i < NBUCKETS; i++) {
-		free(svc->ring[i].hist);
-		free(svc->ring[i].histsum);
+		hist_free(&svc->ring[i].lat);
+		for (j = 0; svc->ring[i].rs != NULL && j < svc->nrules; j++)
+			hist_free(&svc->ring[i].rs[j].h);
+		free(svc->ring[i].rs);
 	}
 	free(svc->key);
 	free(svc->sig);
@@ -1006,7 +1173,8 @@ local_state_free(struct local_state *st)
  * what was counted no longer means the same and starts again.
  */
 static struct lsvc *
-lsvc_get(struct local_state *st, const char *key, const char *sig)
+lsvc_get(struct local_state *st, const char *key, const char *sig,
+    size_t nrules)
 {
 	struct lsvc	*svc;
 	size_t		 i;
@@ -1024,6 +1192,7 @@ lsvc_get(struct local_state *st, const char *key, const char *sig)
 	svc = xcalloc(1, sizeof *svc);
 	svc->key = xstrdup(key);
 	svc->sig = xstrdup(sig);
+	svc->nrules = nrules;
 	for (i = 0; i < NBUCKETS; i++)
 		svc->ring[i].start = -1;
 	st->svcs = xreallocarray(st->svcs, st->nsvcs + 1, sizeof *st->svcs);
@@ -1077,11 +1246,12 @@ job_config(struct local_job *job, const struct csection *sec,
 
 /* Start a job on a service of the local backend. */
 struct local_job *
-local_start(struct local_state *st, const char *confpath, const char *profile,
-    const struct csection *sec, const char *service,
+local_start(struct local_state *st, const struct config *conf,
+    const char *profile, const struct csection *sec, const char *service,
     const struct source_params *p, char *err, size_t errlen)
 {
 	struct local_job	*job;
+	const struct rule	*r;
 	char			*tmp;
 	size_t			 i;
 
@@ -1093,7 +1263,7 @@ local_start(struct local_state *st, const char *confpath, const char *profile,
 	job->status = 200;
 	job->p.query = NULL;
 	job->p.metric = NULL;
-	if (job_config(job, sec, confpath, err, errlen) == -1)
+	if (job_config(job, sec, conf->path, err, errlen) == -1)
 		goto fail;
 	if (p->op == SOURCE_LOGS) {
 		if (p->query != NULL && *p->query != '\0' &&
@@ -1120,6 +1290,25 @@ local_start(struct local_state *st, const char *confpath, const char *profile,
 		free(job->sig);
 		job->sig = tmp;
 	}
+	if (config_service_rules(conf, profile, service, &job->rules,
+	    &job->nrules) == -1) {
+		seterr(err, errlen, "cannot read the rules of service '%s'",
+		    service);
+		goto fail;
+	}
+	job->rq = xcalloc(job->nrules, sizeof *job->rq);
+	for (i = 0; i < job->nrules; i++) {
+		r = &job->rules[i];
+		if (r->query != NULL && (job->rq[i] = query_parse(r->query,
+		    err, errlen)) == NULL)
+			goto fail;
+		/* What the buckets count changes with the rules. */
+		xasprintf(&tmp, "%s\n%s %d %s %s", job->sig, r->name,
+		    (int)r->kind, r->query != NULL ? r->query : "",
+		    r->field != NULL ? r->field : "");
+		free(job->sig);
+		job->sig = tmp;
+	}
 	return job;
 fail:
 	local_job_free(job);
@@ -1133,7 +1322,7 @@ local_step(struct local_job *job, long long budget)
 	long long	 deadline = now_ms() + budget;
 
 	if (job->counts && job->svc == NULL) {
-		job->svc = lsvc_get(job->st, job->key, job->sig);
+		job->svc = lsvc_get(job->st, job->key, job->sig, job->nrules);
 		if (job->svc->owner != NULL) {
 			job->svc = NULL;
 			return 1;	/* another job reads it; wait */
@@ -1193,6 +1382,11 @@ local_job_free(struct local_job *job)
 	json_decref(job->result);
 	if (job->query != NULL)
 		query_free(job->query);
+	for (i = 0; job->rq != NULL && i < job->nrules; i++)
+		if (job->rq[i] != NULL)
+			query_free(job->rq[i]);
+	free(job->rq);
+	rules_free(job->rules, job->nrules);
 	free(job->metric);
 	free(job->key);
 	free(job->sig);

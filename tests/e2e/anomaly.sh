@@ -18,6 +18,27 @@ format = "json"
 
 [profiles.demo.services.empty]
 logs = "$T_SCRATCH/nothing/*.log"
+
+[profiles.demo.services.checkout]
+logs = "$T_SCRATCH/logs/checkout.jsonl"
+
+[profiles.demo.services.checkout.rules.timeouts]
+kind = "count"
+query = 'level:error AND "timeout"'
+threshold = 3
+high = 10
+
+[profiles.demo.services.checkout.rules.slow]
+kind = "quantile"
+field = "latency_ms"
+quantile = 0.95
+threshold = 800
+unit = "ms"
+
+[profiles.demo.services.checkout.rules.error_ratio]
+kind = "ratio"
+query = "level:error"
+threshold = 0.2
 EOC
 chmod 600 "$cfg"
 export TINKR_CONFIG="$cfg"
@@ -133,6 +154,24 @@ is "$(printf '%s\n' "$tailed" | grep -c 'tailed line')" 2 \
     "tail prints each new line once"
 is "$(printf '%s\n' "$tailed" | wc -l | tr -d ' ')" 4 "and nothing else"
 sanitizer_check "tinkr tail" "$T_SCRATCH/tail.err"
+
+# --- a service's own rules replace the default ones ---
+log=$T_SCRATCH/logs/checkout.jsonl
+lines 10 info "charge ok" 100
+lines 5 error "upstream timeout" 2000
+tinkr anomaly checkout
+is "$rc" 0 "anomaly with rules exits 0"
+like "$out" '^MEDIUM +timeouts +5 lines match level:error AND "timeout" in 10m, exceeds threshold of 3$' \
+    "a count rule fires with its query in the description"
+like "$out" '^MEDIUM +slow +p95 latency_ms 2s, exceeds threshold of 800ms$' \
+    "a quantile rule fires in its unit"
+like "$out" '^MEDIUM +error_ratio +33.3% of lines match level:error in 10m, exceeds threshold of 20%$' \
+    "a ratio rule fires as a percentage"
+lacks "$out" "error_count" "the default rules do not apply"
+lines 6 error "upstream timeout" 2000
+tinkr anomaly checkout --severity high
+like "$out" '^HIGH +timeouts +11 lines match' "beyond 'high' the severity rises"
+log=$T_SCRATCH/logs/payments-api.jsonl
 
 # --- bad input ---
 tinkr anomaly nosuch

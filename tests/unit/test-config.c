@@ -778,6 +778,399 @@ test_schema(void)
 	    "scalar value", "nor is a bad \\u in a header");
 }
 
+/* Parse a rule's keys under [profiles.p.services.s.rules.r] (line 3). */
+static const char *
+rule_error(const char *keys)
+{
+	static char	 text[2048];
+
+	snprintf(text, sizeof text, "[profiles.p.services.s]\nlogs = \"/a\"\n"
+	    "[profiles.p.services.s.rules.r]\n%s", keys);
+	return error_of(text);
+}
+
+/* Three kinds of rule with every key, and their defaults. */
+static const char rules_full[] =
+    "[profiles.p.services.api]\n"			/* 1 */
+    "logs = \"/var/log/api.log\"\n"
+    "[profiles.p.services.api.rules.errors]\n"		/* 3 */
+    "kind = \"count\"\n"
+    "query = \"level:error\"\n"
+    "threshold = 10\n"
+    "high = 50\n"
+    "critical = 200.5\n"
+    "severity = \"low\"\n"
+    "[profiles.p.services.api.rules.slow]\n"		/* 10 */
+    "kind = \"quantile\"\n"
+    "field = \"latency_ms\"\n"
+    "quantile = 0.95\n"
+    "query = 'service:api AND \"GET /\"'\n"
+    "threshold = 1_000\n"
+    "high = 2.5e3\n"
+    "critical = 5000\n"
+    "unit = \"ms\"\n"
+    "direction = \"above\"\n"
+    "[profiles.p.services.api.rules.failing]\n"		/* 20 */
+    "kind = \"ratio\"\n"
+    "query = \"level:error OR status:>=500\"\n"
+    "threshold = 0.05\n"
+    "severity = \"high\"\n"
+    "critical = 0.2\n"
+    "[profiles.p.services.api.rules.quiet]\n"		/* 26 */
+    "kind = \"count\"\n"
+    "threshold = 5\n"
+    "direction = \"below\"\n"
+    "high = 1\n"
+    "critical = 0\n"
+    "[profiles.p.services.db.rules.p99]\n"		/* 32 */
+    "field = \"duration_ms\"\n"
+    "kind = \"quantile\"\n"
+    "threshold = 300\n"
+    "[profiles.p.services.db]\n"			/* 36 */
+    "logs = \"/var/log/db.log\"\n"
+    "[profiles.p.services.idle]\n"
+    "logs = \"/var/log/idle.log\"\n";
+
+/* [profiles.P.services.S.rules.NAME]: parsed, with defaults. */
+static void
+test_rules(void)
+{
+	struct config		*cfg;
+	const struct csection	*sec;
+	struct rule		*r;
+	size_t			 n;
+
+	cfg = parse(rules_full);
+	ok(cfg != NULL, "rules of each kind parse");
+	if (cfg == NULL) {
+		diag("%s", err);
+		return;
+	}
+	sec = config_section(cfg, "profiles.p.services.api.rules.slow");
+	ok(sec != NULL && sec->kind == CSECT_RULE, "a rules section has "
+	    "its own kind");
+	ok(sec != NULL && strcmp(sec->profile, "p") == 0 &&
+	    strcmp(sec->sub, "api") == 0 && strcmp(sec->item, "slow") == 0,
+	    "...its profile, its service in sub and its name in item");
+	ok(config_section(cfg, "profiles.p.services.api")->item == NULL,
+	    "item is NULL for other sections");
+	is_int(config_profile(cfg, "p")->nservices, 3, "rules are not "
+	    "services of the profile");
+
+	ok(config_service_rules(cfg, "p", "api", &r, &n) == 0,
+	    "config_service_rules for api");
+	is_int(n, 4, "api has four rules");
+	if (n != 4) {
+		rules_free(r, n);
+		config_free(cfg);
+		return;
+	}
+	is_string(r[0].name, "errors", "rules in file order, by name");
+	ok(r[0].kind == RULE_COUNT, "kind = count");
+	is_string(r[0].query, "level:error", "count query");
+	ok(r[0].field == NULL && isnan(r[0].quantile), "a count has no "
+	    "field nor quantile");
+	ok(r[0].threshold == 10 && r[0].high == 50 && r[0].critical == 200.5,
+	    "integer and float threshold and tiers");
+	ok(!r[0].below, "direction defaults to above");
+	ok(r[0].severity == SEV_LOW, "severity = low");
+	ok(r[0].unit == NULL, "no unit");
+	is_int(r[0].line, 3, "a rule's line is its header's");
+
+	ok(r[1].kind == RULE_QUANTILE, "kind = quantile");
+	is_string(r[1].field, "latency_ms", "quantile field");
+	ok(r[1].quantile == 0.95, "quantile = 0.95");
+	is_string(r[1].query, "service:api AND \"GET /\"", "a literal-string "
+	    "query keeps its quotes");
+	ok(r[1].threshold == 1000 && r[1].high == 2500 &&
+	    r[1].critical == 5000, "threshold 1_000, high 2.5e3");
+	is_string(r[1].unit, "ms", "unit");
+	ok(r[1].severity == SEV_MEDIUM && !r[1].below, "severity defaults to "
+	    "medium; direction = above");
+
+	ok(r[2].kind == RULE_RATIO, "kind = ratio");
+	is_string(r[2].query, "level:error OR status:>=500", "ratio query");
+	ok(r[2].threshold == 0.05 && isnan(r[2].high) &&
+	    r[2].critical == 0.2, "ratio threshold as a fraction, critical "
+	    "without high");
+	ok(r[2].severity == SEV_HIGH, "severity = high");
+
+	ok(r[3].kind == RULE_COUNT && r[3].query == NULL, "a count without "
+	    "a query counts every line");
+	ok(r[3].below && r[3].threshold == 5 && r[3].high == 1 &&
+	    r[3].critical == 0, "direction = below with falling tiers");
+	rules_free(r, n);
+
+	ok(config_service_rules(cfg, "p", "db", &r, &n) == 0 && n == 1,
+	    "a rule before its service's section");
+	if (n == 1) {
+		is_string(r[0].name, "p99", "its name");
+		ok(r[0].kind == RULE_QUANTILE && r[0].quantile == 0.99,
+		    "quantile defaults to 0.99");
+		ok(r[0].query == NULL && r[0].unit == NULL &&
+		    isnan(r[0].high) && isnan(r[0].critical), "unset query, "
+		    "unit and tiers");
+		ok(r[0].severity == SEV_MEDIUM && !r[0].below, "default "
+		    "severity and direction");
+		is_int(r[0].line, 32, "its line");
+	}
+	rules_free(r, n);
+	ok(config_service_rules(cfg, "p", "idle", &r, &n) == 0 && n == 0 &&
+	    r == NULL, "a service without rules: none, and no array");
+	ok(config_service_rules(cfg, "p", "nope", &r, &n) == -1 && n == 0 &&
+	    r == NULL, "an undeclared service is -1");
+	ok(config_service_rules(cfg, "q", "api", &r, &n) == -1,
+	    "an unknown profile is -1");
+	config_free(cfg);
+
+	cfg = parse("[profiles.p.services.s]\nlogs = \"/a\"\n"
+	    "[profiles.p.services.s.rules.prod]\nkind = \"count\"\n"
+	    "query = \"env:prod level:error\"\nthreshold = 1\n");
+	ok(cfg != NULL && config_service_rules(cfg, "p", "s", &r, &n) == 0 &&
+	    n == 1 && strcmp(r[0].query, "env:prod level:error") == 0,
+	    "a query is taken as written: env:prod is a field, not a "
+	    "variable");
+	if (cfg != NULL)
+		rules_free(r, n);
+	config_free(cfg);
+
+	is_string(rule_error("threshold = 1\n"),
+	    "t.toml:3: [profiles.p.services.s.rules.r] needs kind = \"...\" "
+	    "(one of count, quantile, ratio)", "missing kind");
+	is_string(rule_error("kind = \"count\"\n"),
+	    "t.toml:3: [profiles.p.services.s.rules.r] is missing "
+	    "'threshold'", "missing threshold");
+	is_string(rule_error("kind = \"histogram\"\n"),
+	    "t.toml:4: kind 'histogram' is not one of count, quantile, ratio",
+	    "unknown kind");
+	is_string(rule_error("kind = \"cuont\"\n"),
+	    "t.toml:4: kind 'cuont' is not one of count, quantile, ratio "
+	    "(did you mean 'count'?)", "misspelt kind");
+	is_string(rule_error("kind = \"count\"\nthreshold = 1\n"
+	    "field = \"latency_ms\"\n"),
+	    "t.toml:6: key 'field' does not belong to a count rule (keys for "
+	    "a count rule: kind, query, threshold, direction, severity, high, "
+	    "critical, unit)", "field in a count rule");
+	is_string(rule_error("field = \"latency_ms\"\nkind = \"ratio\"\n"
+	    "query = \"x\"\nthreshold = 0.1\n"),
+	    "t.toml:4: key 'field' does not belong to a ratio rule (keys for "
+	    "a ratio rule: kind, query, threshold, direction, severity, high, "
+	    "critical, unit)", "field before kind = ratio, at its own line");
+	is_string(rule_error("kind = \"count\"\nquantile = 0.5\n"
+	    "threshold = 1\n"),
+	    "t.toml:5: key 'quantile' does not belong to a count rule (keys "
+	    "for a count rule: kind, query, threshold, direction, severity, "
+	    "high, critical, unit)", "quantile in a count rule");
+	is_string(rule_error("kind = \"quantile\"\nthreshold = 1\n"),
+	    "t.toml:3: [profiles.p.services.s.rules.r] is missing 'field', "
+	    "which a quantile rule needs", "quantile without field");
+	is_string(rule_error("kind = \"quantile\"\nfield = \"\"\n"),
+	    "t.toml:5: field is empty", "empty field");
+	is_string(rule_error("kind = \"quantile\"\nfield = \"f\"\n"
+	    "quantile = 1\n"),
+	    "t.toml:6: quantile must be greater than 0 and less than 1, such "
+	    "as 0.99 for the 99th percentile", "quantile = 1");
+	like(rule_error("kind = \"quantile\"\nfield = \"f\"\nquantile = 0\n"),
+	    "t.toml:6: quantile must be greater than 0", "quantile = 0");
+	like(rule_error("kind = \"quantile\"\nfield = \"f\"\nquantile = 99\n"),
+	    "such as 0.99 for the 99th percentile", "quantile = 99 hints at "
+	    "0.99");
+	like(rule_error("kind = \"quantile\"\nfield = \"f\"\n"
+	    "quantile = -0.5\n"), "t.toml:6: quantile must be greater than 0",
+	    "negative quantile");
+	is_string(rule_error("kind = \"quantile\"\nfield = \"f\"\n"
+	    "quantile = \"p99\"\n"),
+	    "t.toml:6: quantile must be a number, not a string",
+	    "quantile as a string");
+	is_string(rule_error("kind = \"count\"\nthreshold = 1\n"
+	    "query = \"level:error AND\"\n"),
+	    "t.toml:6: query: expected a term after AND at column 16",
+	    "a bad query: its message, line and column");
+	is_string(rule_error("kind = \"count\"\nquery = \"(a OR b\"\n"),
+	    "t.toml:5: query: unbalanced parenthesis at column 1",
+	    "an unbalanced query");
+	is_string(rule_error("kind = \"count\"\nquery = \"  \"\n"),
+	    "t.toml:5: query is empty", "a blank query");
+	is_string(rule_error("kind = \"count\"\nquery = 5\n"),
+	    "t.toml:5: query must be a string, not an integer",
+	    "a query of the wrong type");
+	is_string(rule_error("kind = \"ratio\"\nthreshold = 0.1\n"),
+	    "t.toml:3: [profiles.p.services.s.rules.r] is missing 'query', "
+	    "which a ratio rule needs", "ratio without query");
+	is_string(rule_error("kind = \"ratio\"\nquery = \"x\"\n"
+	    "threshold = 5\n"),
+	    "t.toml:6: threshold = 5 must be a fraction from 0 to 1 in a "
+	    "ratio rule, such as 0.05 for 5%", "ratio threshold as a percent");
+	is_string(rule_error("kind = \"ratio\"\nquery = \"x\"\n"
+	    "threshold = 0.5\nhigh = 1.5\n"),
+	    "t.toml:7: high = 1.5 must be a fraction from 0 to 1 in a "
+	    "ratio rule, such as 0.05 for 5%", "ratio tier beyond 1");
+	is_string(rule_error("kind = \"count\"\nthreshold = -1\n"),
+	    "t.toml:5: threshold = -1 cannot be negative in a count rule",
+	    "negative count threshold");
+	is_string(rule_error("kind = \"count\"\nthreshold = \"10\"\n"),
+	    "t.toml:5: threshold must be a number, not a string",
+	    "threshold as a string");
+	is_string(rule_error("kind = \"count\"\nthreshold = nan\n"),
+	    "t.toml:5: threshold must be a finite number", "threshold = nan");
+	like(rule_error("kind = \"count\"\nthreshold = 1\nhigh = inf\n"),
+	    "t.toml:6: high must be a finite number", "high = inf");
+
+	is_string(rule_error("kind = \"count\"\nthreshold = 50\nhigh = 40\n"),
+	    "t.toml:6: high = 40 must be greater than threshold = 50 "
+	    "(direction is above)", "high below the threshold");
+	is_string(rule_error("kind = \"count\"\nthreshold = 50\nhigh = 50\n"),
+	    "t.toml:6: high = 50 must be greater than threshold = 50 "
+	    "(direction is above)", "high equal to the threshold");
+	is_string(rule_error("kind = \"count\"\nthreshold = 10\nhigh = 80\n"
+	    "critical = 60\n"),
+	    "t.toml:7: critical = 60 must be greater than high = 80 "
+	    "(direction is above)", "critical below high");
+	is_string(rule_error("kind = \"count\"\nthreshold = 10\n"
+	    "critical = 5\n"),
+	    "t.toml:6: critical = 5 must be greater than threshold = 10 "
+	    "(direction is above)", "critical alone below the threshold");
+	is_string(rule_error("kind = \"quantile\"\nfield = \"f\"\n"
+	    "direction = \"below\"\nthreshold = 500\nhigh = 600\n"),
+	    "t.toml:8: high = 600 must be less than threshold = 500 "
+	    "(direction is below)", "below: high above the threshold");
+	is_string(rule_error("critical = 200\nkind = \"quantile\"\n"
+	    "field = \"f\"\ndirection = \"below\"\nthreshold = 500\n"
+	    "high = 100\n"),
+	    "t.toml:4: critical = 200 must be less than high = 100 "
+	    "(direction is below)", "below: critical above high, whatever "
+	    "the order of the keys");
+	is_string(rule_error("kind = \"count\"\nthreshold = 10\n"
+	    "severity = \"high\"\nhigh = 80\n"),
+	    "t.toml:7: high = 80 would not raise the severity, which is "
+	    "already high", "a high tier on a high rule");
+	is_string(rule_error("kind = \"count\"\nthreshold = 10\n"
+	    "severity = \"critical\"\ncritical = 80\n"),
+	    "t.toml:7: critical = 80 would not raise the severity, which is "
+	    "already critical", "a critical tier on a critical rule");
+	is_string(rule_error("kind = \"count\"\nthreshold = 10\n"
+	    "severity = \"high\"\ncritical = 80\n"), "(parsed)",
+	    "a critical tier on a high rule");
+	is_string(rule_error("kind = \"count\"\ndirection = \"abve\"\n"),
+	    "t.toml:5: direction 'abve' is not one of above, below (did you "
+	    "mean 'above'?)", "misspelt direction");
+	is_string(rule_error("kind = \"count\"\nseverity = \"urgent\"\n"),
+	    "t.toml:5: severity 'urgent' is not one of low, medium, high, "
+	    "critical", "unknown severity");
+	is_string(rule_error("kind = \"count\"\nunit = \"\"\n"),
+	    "t.toml:5: unit is empty", "empty unit");
+
+	is_string(rule_error("kind = \"count\"\nthresold = 1\n"),
+	    "t.toml:5: unknown key 'thresold' in "
+	    "[profiles.p.services.s.rules.r] (did you mean 'threshold'?)", "did-you-mean for a rule key");
+	is_string(rule_error("zzz = 1\n"),
+	    "t.toml:4: unknown key 'zzz' in [profiles.p.services.s.rules.r] "
+	    "(known keys: kind, query, field, quantile, threshold, direction, "
+	    "severity, high, critical, unit)", "no close key: all are listed");
+	is_string(rule_error("kind = \"ratio\"\nzzz = 1\n"),
+	    "t.toml:5: unknown key 'zzz' in [profiles.p.services.s.rules.r] "
+	    "(keys for a ratio rule: kind, query, threshold, direction, "
+	    "severity, high, critical, unit)", "...those of its kind once "
+	    "known");
+	is_string(error_of("[profiles.p.services.s]\nlogs = \"/a\"\n"
+	    "[profiles.p.services.s.rule.r]\n"),
+	    "t.toml:3: unknown section [profiles.p.services.s.rule.r] (did you "
+	    "mean [profiles.p.services.s.rules.r]?)", "did-you-mean for a "
+	    "rules section");
+	is_string(error_of("[profiles.p.services.s]\nlogs = \"/a\"\n"
+	    "[profiles.p.services.s.rules.r]\nkind = \"count\"\n"
+	    "threshold = 1\n[profiles.p.services.s.rules.r]\n"),
+	    "t.toml:6: duplicate section [profiles.p.services.s.rules.r] "
+	    "(first on line 3)", "duplicate rule");
+	is_string(error_of("[profiles.p]\n[profiles.p.services.x.rules.r]\n"
+	    "kind = \"count\"\nthreshold = 1\n"),
+	    "t.toml:2: rule 'r' is for service 'x', which profile 'p' does "
+	    "not declare", "a rule for an undeclared service");
+	is_string(error_of("[profiles.p.services.api]\nlogs = \"/a\"\n"
+	    "[profiles.q.services.api]\nlogs = \"/a\"\n"
+	    "[profiles.p.services.apii.rules.r]\nkind = \"count\"\n"
+	    "threshold = 1\n"),
+	    "t.toml:5: rule 'r' is for service 'apii', which profile 'p' does "
+	    "not declare (did you mean 'api'?)", "...with a did-you-mean");
+	is_string(error_of("[profiles.q.services.x]\nlogs = \"/a\"\n"
+	    "[profiles.p.services.x.rules.r]\nkind = \"count\"\n"
+	    "threshold = 1\n"),
+	    "t.toml:3: rule 'r' is for service 'x', which profile 'p' does "
+	    "not declare", "another profile's service does not count");
+}
+
+/* Rules in config_json: every member set, defaults shown, unset left out. */
+static void
+test_rules_json(void)
+{
+	struct config	*cfg;
+	json_t		*j, *svc, *rules, *r;
+	char		*dump;
+
+	setenv("TINKR_TEST_FIELD", "elapsed_ms", 1);
+	cfg = parse(rules_full);
+	ok(cfg != NULL, "rules to dump");
+	if (cfg == NULL)
+		return;
+	j = config_profile_json(cfg, config_profile(cfg, "p"));
+	svc = json_array_get(json_object_get(j, "services"), 0);
+	rules = json_object_get(svc, "rules");
+	is_int(json_array_size(rules), 4, "api's four rules under its "
+	    "service");
+	dump = json_dumps(json_array_get(rules, 0), JSON_COMPACT);
+	is_string(dump, "{\"name\":\"errors\",\"kind\":\"count\","
+	    "\"query\":\"level:error\",\"threshold\":10,"
+	    "\"direction\":\"above\",\"severity\":\"low\",\"high\":50,"
+	    "\"critical\":200.5}",
+	    "a count rule as JSON");
+	free(dump);
+	dump = json_dumps(json_array_get(rules, 3), JSON_COMPACT);
+	is_string(dump, "{\"name\":\"quiet\",\"kind\":\"count\","
+	    "\"threshold\":5,\"direction\":\"below\",\"severity\":\"medium\","
+	    "\"high\":1,\"critical\":0}", "a count without a query leaves it "
+	    "out");
+	free(dump);
+	r = json_array_get(rules, 1);
+	is_string(json_string_value(json_object_get(r, "field")), "latency_ms",
+	    "quantile field");
+	ok(json_real_value(json_object_get(r, "quantile")) == 0.95 &&
+	    json_real_value(json_object_get(r, "high")) == 2500,
+	    "quantile and a float tier are JSON reals");
+	is_string(json_string_value(json_object_get(r, "unit")), "ms",
+	    "unit");
+	r = json_array_get(rules, 2);
+	ok(json_object_get(r, "field") == NULL &&
+	    json_object_get(r, "quantile") == NULL &&
+	    json_object_get(r, "high") == NULL, "a ratio has no field, "
+	    "quantile nor high");
+	ok(json_real_value(json_object_get(r, "threshold")) == 0.05,
+	    "ratio threshold");
+	svc = json_array_get(json_object_get(j, "services"), 1);
+	r = json_array_get(json_object_get(svc, "rules"), 0);
+	is_string(json_string_value(json_object_get(r, "name")), "p99",
+	    "db's rule under db");
+	ok(json_real_value(json_object_get(r, "quantile")) == 0.99,
+	    "the default quantile is shown");
+	svc = json_array_get(json_object_get(j, "services"), 2);
+	ok(json_is_array(json_object_get(svc, "rules")) &&
+	    json_array_size(json_object_get(svc, "rules")) == 0,
+	    "a service without rules has an empty array");
+	json_decref(j);
+	config_free(cfg);
+
+	cfg = parse("[profiles.p.services.s]\nlogs = \"/a\"\n"
+	    "[profiles.p.services.s.rules.r]\nkind = \"quantile\"\n"
+	    "field = \"env:TINKR_TEST_FIELD\"\nthreshold = 1\n");
+	j = cfg != NULL ? config_json(cfg) : NULL;
+	dump = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
+	like(dump, "\"field\":\"env:TINKR_TEST_FIELD\"", "a field from the "
+	    "environment shows env:NAME, as other keys do");
+	free(dump);
+	json_decref(j);
+	config_free(cfg);
+	unsetenv("TINKR_TEST_FIELD");
+}
+
 /* The reference page's notifiers with their variables set. */
 static void
 test_reference_env(void)
@@ -1262,6 +1655,8 @@ main(void)
 	test_scalars();
 	test_quirks();
 	test_schema();
+	test_rules();
+	test_rules_json();
 	test_reference_env();
 	test_dotenv_files();
 	test_profiles();
