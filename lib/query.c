@@ -100,12 +100,6 @@ struct parser {
 	size_t		 errlen;
 };
 
-struct dbuf {
-	char		*s;
-	size_t		 len;
-	size_t		 size;
-};
-
 /* Match context: the message is unescaped at most once per line. */
 struct qctx {
 	const struct log_rec	*rec;
@@ -1032,26 +1026,6 @@ query_parse(const char *text, char *err, size_t errlen)
 	return q;
 }
 
-/* Append len bytes to a growing buffer. */
-static void
-dbuf_add(struct dbuf *b, const char *s, size_t len)
-{
-	if (b->len + len + 1 > b->size) {
-		b->size = (b->len + len + 1) * 2;
-		b->s = xreallocarray(b->s, b->size, 1);
-	}
-	memcpy(b->s + b->len, s, len);
-	b->len += len;
-	b->s[b->len] = '\0';
-}
-
-/* Append a string to a growing buffer. */
-static void
-dbuf_str(struct dbuf *b, const char *s)
-{
-	dbuf_add(b, s, strlen(s));
-}
-
 /* Whether a field value can be written without quotes. */
 static int
 bare_value(const char *s, size_t len)
@@ -1068,81 +1042,81 @@ bare_value(const char *s, size_t len)
 
 /* Append text in double quotes, escaping " and \. */
 static void
-describe_quoted(struct dbuf *b, const char *s, size_t len)
+describe_quoted(struct strbuf *b, const char *s, size_t len)
 {
 	size_t	 i;
 
-	dbuf_add(b, "\"", 1);
+	strbuf_add(b, "\"", 1);
 	for (i = 0; i < len; i++) {
 		if (s[i] == '"' || s[i] == '\\')
-			dbuf_add(b, "\\", 1);
-		dbuf_add(b, s + i, 1);
+			strbuf_add(b, "\\", 1);
+		strbuf_add(b, s + i, 1);
 	}
-	dbuf_add(b, "\"", 1);
+	strbuf_add(b, "\"", 1);
 }
 
 /* Append a glob's pieces joined by '*'. */
 static void
-describe_glob(struct dbuf *b, const struct qnode *n)
+describe_glob(struct strbuf *b, const struct qnode *n)
 {
 	size_t	 i;
 
 	for (i = 0; i < n->nseg; i++) {
 		if (i > 0)
-			dbuf_add(b, "*", 1);
-		dbuf_add(b, n->seg[i].s, n->seg[i].len);
+			strbuf_add(b, "*", 1);
+		strbuf_add(b, n->seg[i].s, n->seg[i].len);
 	}
 }
 
 /* Append a field term. */
 static void
-describe_field(struct dbuf *b, const struct qnode *n)
+describe_field(struct strbuf *b, const struct qnode *n)
 {
 	const struct qseg	*g = n->seg;
 
-	dbuf_str(b, n->key);
-	dbuf_add(b, ":", 1);
+	strbuf_str(b, n->key);
+	strbuf_add(b, ":", 1);
 	if (n->test != QT_PATTERN) {
-		dbuf_str(b, test_ops[n->test]);
+		strbuf_str(b, test_ops[n->test]);
 		if (n->test != QT_EXISTS)
-			dbuf_str(b, n->text);
+			strbuf_str(b, n->text);
 	} else if (n->glob)
 		describe_glob(b, n);
 	else if (bare_value(g->s, g->len))
-		dbuf_add(b, g->s, g->len);
+		strbuf_add(b, g->s, g->len);
 	else
 		describe_quoted(b, g->s, g->len);
 }
 
 /* Append the canonical text of a node. */
 static void
-describe_node(struct dbuf *b, const struct qnode *n)
+describe_node(struct strbuf *b, const struct qnode *n)
 {
 	const struct qnode	*k;
 
 	switch (n->type) {
 	case Q_ALL:
-		dbuf_add(b, "*", 1);
+		strbuf_add(b, "*", 1);
 		break;
 	case Q_AND:
 	case Q_OR:
-		dbuf_add(b, "(", 1);
+		strbuf_add(b, "(", 1);
 		for (k = n->kid; k != NULL; k = k->next) {
 			if (k != n->kid)
-				dbuf_str(b, n->type == Q_AND ? " AND " :
+				strbuf_str(b, n->type == Q_AND ? " AND " :
 				    " OR ");
 			describe_node(b, k);
 		}
-		dbuf_add(b, ")", 1);
+		strbuf_add(b, ")", 1);
 		break;
 	case Q_NOT:
-		dbuf_str(b, "NOT ");
+		strbuf_str(b, "NOT ");
 		describe_node(b, n->kid);
 		break;
 	case Q_TEXT:
 		/* A leading '-' would read as NOT; a '*' there is harmless. */
 		if (n->glob && n->seg[0].s[0] == '-')
-			dbuf_add(b, "*", 1);
+			strbuf_add(b, "*", 1);
 		if (n->glob)
 			describe_glob(b, n);
 		else
@@ -1158,12 +1132,12 @@ describe_node(struct dbuf *b, const struct qnode *n)
 char *
 query_describe(const struct query *q)
 {
-	struct dbuf	 b;
+	struct strbuf	 b;
 
 	memset(&b, 0, sizeof b);
-	dbuf_add(&b, "", 0);
+	strbuf_add(&b, "", 0);
 	if (q == NULL)
-		dbuf_add(&b, "*", 1);
+		strbuf_add(&b, "*", 1);
 	else
 		describe_node(&b, q->root);
 	return b.s;

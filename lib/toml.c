@@ -20,13 +20,6 @@
 #define TOML_MAXTOKEN	128	/* longest number or bare word looked at */
 #define TOML_MAXHINT	60	/* longest bare word quoted back in a hint */
 
-/* A growing string. */
-struct tbuf {
-	char	*s;
-	size_t	 len;
-	size_t	 size;
-};
-
 /* The state of one value parse. */
 struct scan {
 	const char	*p;
@@ -36,31 +29,7 @@ struct scan {
 	size_t		 errlen;
 };
 
-static void	tbuf_add(struct tbuf *, const char *, size_t);
-static void	tbuf_addc(struct tbuf *, int);
 static int	scan_value(struct scan *, struct cval *, int);
-
-/* Append len bytes to a growing string, keeping it NUL-terminated. */
-static void
-tbuf_add(struct tbuf *b, const char *s, size_t len)
-{
-	if (b->len + len + 1 > b->size) {
-		b->size = (b->len + len + 1) * 2;
-		b->s = xreallocarray(b->s, b->size, 1);
-	}
-	memcpy(b->s + b->len, s, len);
-	b->len += len;
-	b->s[b->len] = '\0';
-}
-
-/* Append one byte to a growing string. */
-static void
-tbuf_addc(struct tbuf *b, int c)
-{
-	char	 ch = (char)c;
-
-	tbuf_add(b, &ch, 1);
-}
 
 /* Whether c may appear in a bare key: A-Z a-z 0-9 _ -. */
 int
@@ -297,28 +266,28 @@ hexval(int c)
 
 /* Append a code point as UTF-8. */
 static void
-put_utf8(struct tbuf *b, unsigned long cp)
+put_utf8(struct strbuf *b, unsigned long cp)
 {
 	if (cp < 0x80)
-		tbuf_addc(b, (int)cp);
+		strbuf_addc(b, (int)cp);
 	else if (cp < 0x800) {
-		tbuf_addc(b, (int)(0xc0 | (cp >> 6)));
-		tbuf_addc(b, (int)(0x80 | (cp & 0x3f)));
+		strbuf_addc(b, (int)(0xc0 | (cp >> 6)));
+		strbuf_addc(b, (int)(0x80 | (cp & 0x3f)));
 	} else if (cp < 0x10000) {
-		tbuf_addc(b, (int)(0xe0 | (cp >> 12)));
-		tbuf_addc(b, (int)(0x80 | ((cp >> 6) & 0x3f)));
-		tbuf_addc(b, (int)(0x80 | (cp & 0x3f)));
+		strbuf_addc(b, (int)(0xe0 | (cp >> 12)));
+		strbuf_addc(b, (int)(0x80 | ((cp >> 6) & 0x3f)));
+		strbuf_addc(b, (int)(0x80 | (cp & 0x3f)));
 	} else {
-		tbuf_addc(b, (int)(0xf0 | (cp >> 18)));
-		tbuf_addc(b, (int)(0x80 | ((cp >> 12) & 0x3f)));
-		tbuf_addc(b, (int)(0x80 | ((cp >> 6) & 0x3f)));
-		tbuf_addc(b, (int)(0x80 | (cp & 0x3f)));
+		strbuf_addc(b, (int)(0xf0 | (cp >> 18)));
+		strbuf_addc(b, (int)(0x80 | ((cp >> 12) & 0x3f)));
+		strbuf_addc(b, (int)(0x80 | ((cp >> 6) & 0x3f)));
+		strbuf_addc(b, (int)(0x80 | (cp & 0x3f)));
 	}
 }
 
 /* Decode \uXXXX or \UXXXXXXXX (p points after the u or U). */
 static int
-scan_unicode(struct scan *sc, const char *p, int ndigits, struct tbuf *b)
+scan_unicode(struct scan *sc, const char *p, int ndigits, struct strbuf *b)
 {
 	unsigned long	 cp = 0;
 	int		 i, d;
@@ -370,7 +339,7 @@ bad_control(struct scan *sc, unsigned char c)
 static int
 scan_basic(struct scan *sc, struct cval *v)
 {
-	struct tbuf	 b = { NULL, 0, 0 };
+	struct strbuf	 b = { NULL, 0, 0 };
 	const char	*p = sc->p + 1;
 	int		 n;
 
@@ -380,23 +349,23 @@ scan_basic(struct scan *sc, struct cval *v)
 		    sc->key);
 		return -1;
 	}
-	tbuf_add(&b, "", 0);
+	strbuf_add(&b, "", 0);
 	for (; *p != '"'; p++) {
 		if (bad_control(sc, (unsigned char)*p))
 			goto fail;
 		if (*p != '\\') {
-			tbuf_addc(&b, *p);
+			strbuf_addc(&b, *p);
 			continue;
 		}
 		p++;
 		switch (*p) {
-		case 'b': tbuf_addc(&b, '\b'); break;
-		case 't': tbuf_addc(&b, '\t'); break;
-		case 'n': tbuf_addc(&b, '\n'); break;
-		case 'f': tbuf_addc(&b, '\f'); break;
-		case 'r': tbuf_addc(&b, '\r'); break;
-		case '"': tbuf_addc(&b, '"'); break;
-		case '\\': tbuf_addc(&b, '\\'); break;
+		case 'b': strbuf_addc(&b, '\b'); break;
+		case 't': strbuf_addc(&b, '\t'); break;
+		case 'n': strbuf_addc(&b, '\n'); break;
+		case 'f': strbuf_addc(&b, '\f'); break;
+		case 'r': strbuf_addc(&b, '\r'); break;
+		case '"': strbuf_addc(&b, '"'); break;
+		case '\\': strbuf_addc(&b, '\\'); break;
 		case 'u':
 		case 'U':
 			n = *p == 'u' ? 4 : 8;
@@ -810,37 +779,37 @@ fail:
 
 /* Write a string as a canonical basic string; ';' and '#' as \u escapes. */
 static void
-emit_string(struct tbuf *b, const char *s)
+emit_string(struct strbuf *b, const char *s)
 {
 	char	 esc[8];
 
-	tbuf_addc(b, '"');
+	strbuf_addc(b, '"');
 	for (; *s != '\0'; s++) {
 		switch (*s) {
-		case '"': tbuf_add(b, "\\\"", 2); break;
-		case '\\': tbuf_add(b, "\\\\", 2); break;
-		case '\b': tbuf_add(b, "\\b", 2); break;
-		case '\t': tbuf_add(b, "\\t", 2); break;
-		case '\n': tbuf_add(b, "\\n", 2); break;
-		case '\f': tbuf_add(b, "\\f", 2); break;
-		case '\r': tbuf_add(b, "\\r", 2); break;
+		case '"': strbuf_add(b, "\\\"", 2); break;
+		case '\\': strbuf_add(b, "\\\\", 2); break;
+		case '\b': strbuf_add(b, "\\b", 2); break;
+		case '\t': strbuf_add(b, "\\t", 2); break;
+		case '\n': strbuf_add(b, "\\n", 2); break;
+		case '\f': strbuf_add(b, "\\f", 2); break;
+		case '\r': strbuf_add(b, "\\r", 2); break;
 		default:
 			if (*s == ';' || *s == '#' ||
 			    (unsigned char)*s < 0x20 || *s == 0x7f) {
 				snprintf(esc, sizeof esc, "\\u%04X",
 				    (unsigned char)*s);
-				tbuf_add(b, esc, strlen(esc));
+				strbuf_add(b, esc, strlen(esc));
 			} else
-				tbuf_addc(b, *s);
+				strbuf_addc(b, *s);
 			break;
 		}
 	}
-	tbuf_addc(b, '"');
+	strbuf_addc(b, '"');
 }
 
 /* Write one value into b. */
 static void
-emit_value(struct tbuf *b, const struct cval *v)
+emit_value(struct strbuf *b, const struct cval *v)
 {
 	char	 num[64];
 	size_t	 i;
@@ -867,25 +836,25 @@ emit_value(struct tbuf *b, const struct cval *v)
 		strlcpy(num, v->b ? "true" : "false", sizeof num);
 		break;
 	case CVAL_ARRAY:
-		tbuf_addc(b, '[');
+		strbuf_addc(b, '[');
 		for (i = 0; i < v->nitems; i++) {
 			if (i > 0)
-				tbuf_addc(b, ',');
+				strbuf_addc(b, ',');
 			emit_value(b, &v->items[i]);
 		}
-		tbuf_addc(b, ']');
+		strbuf_addc(b, ']');
 		return;
 	}
-	tbuf_add(b, num, strlen(num));
+	strbuf_add(b, num, strlen(num));
 }
 
 /* The canonical one-line text of a value; free it with free(). */
 char *
 toml_emit(const struct cval *v)
 {
-	struct tbuf	 b = { NULL, 0, 0 };
+	struct strbuf	 b = { NULL, 0, 0 };
 
-	tbuf_add(&b, "", 0);
+	strbuf_add(&b, "", 0);
 	emit_value(&b, v);
 	return b.s;
 }

@@ -274,3 +274,32 @@ read_fd(int fd, size_t max, size_t *lenp)
 	*lenp = len;
 	return buf;
 }
+
+/* Append len bytes to a growing string. */
+void
+strbuf_add(struct strbuf *b, const char *s, size_t len)
+{
+	if (b->len + len + 1 > b->size) {
+		b->size = (b->len + len + 1) * 2;
+		b->s = xreallocarray(b->s, b->size, 1);
+	}
+	memcpy(b->s + b->len, s, len);
+	b->len += len;
+	b->s[b->len] = '\0';
+}
+
+/* Append one byte to a growing string. */
+void
+strbuf_addc(struct strbuf *b, int c)
+{
+	char	 ch = (char)c;
+
+	strbuf_add(b, &ch, 1);
+}
+
+/* Append a C string to a growing string. */
+void
+strbuf_str(struct strbuf *b, const char *s)
+{
+	strbuf_add(b, s, strlen(s));
+}

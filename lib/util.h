@@ -7,6 +7,13 @@
 
 #define nitems(a) (sizeof(a) / sizeof((a)[0]))
 
+/* A growing string, always NUL-terminated once anything is added. */
+struct strbuf {
+	char	*s;
+	size_t	 len;
+	size_t	 size;
+};
+
 /* util.c */
 void	*xmalloc(size_t);
 void	*xcalloc(size_t, size_t);
@@ -26,5 +33,8 @@ void	 format_time_iso(long long, char *, size_t);
 size_t	 levenshtein(const char *, const char *);
 char	*url_escape(const char *);
 char	*read_fd(int, size_t, size_t *);
+void	 strbuf_add(struct strbuf *, const char *, size_t);
+void	 strbuf_addc(struct strbuf *, int);
+void	 strbuf_str(struct strbuf *, const char *);
 
 #endif
