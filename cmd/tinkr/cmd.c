@@ -94,7 +94,11 @@ cmd_list(FILE *f, const char *group)
 		    strcmp((*e)->group, group) != 0))
 			continue;
 		cmd_usage_line(*e, line, sizeof line);
-		fprintf(f, "  %-26s %s\n", line, (*e)->summary);
+		if (strlen(line) > 26)
+			fprintf(f, "  %s\n  %-26s %s\n", line, "",
+			    (*e)->summary);
+		else
+			fprintf(f, "  %-26s %s\n", line, (*e)->summary);
 	}
 }
 
