@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <glob.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +42,7 @@
 #define CHUNK		(128 * 1024)	/* read size: stays in the L2 cache */
 #define SEEK_BLOCK	(64 * 1024)
 #define MAX_FILES	256
+#define SPLIT_MIN	(16 * 1024 * 1024)	/* a range worth two threads */
 
 /* Default rules, as on the reference page. */
 #define ERRORS_THRESHOLD	10
@@ -108,6 +110,28 @@ struct work {
 	off_t		 from;
 	off_t		 to;
 	int		 sought;	/* from came from a time search */
+	int		 helper;	/* read by the helper thread */
+};
+
+/*
+ * A cold read of a large range is split in two: the second half is
+ * counted by a helper thread into buckets of its own, which are added to
+ * the service's once it is done. The hand-off needs no lock: the thread
+ * touches only its own reader and buckets and what the job does not
+ * change while it runs (format, rules, queries), and says it is done
+ * through one atomic flag before the loop joins it.
+ */
+struct helper {
+	pthread_t	 thread;
+	struct local_job *job;
+	struct work	 w;
+	char		*path;
+	struct lsvc	*svc;		/* its own buckets */
+	off_t		 end;		/* where its reading stopped */
+	long long	 scanned;
+	int		 error;		/* errno of a failed read, or 0 */
+	int		 done;		/* atomic: set when finished */
+	int		 stop;		/* atomic: asked to stop early */
 };
 
 /* A log entry for SOURCE_LOGS, with what orders it. */
@@ -136,6 +160,8 @@ struct local_job {
 	int			 counts;	/* detect or metrics: uses buckets */
 	char			*key;		/* "profile/service" */
 	char			*sig;		/* its globs, format and rules */
+	struct helper		*helper;	/* a running helper thread */
+	int			 helper_tried;
 	struct rule		*rules;		/* the service's own rules */
 	size_t			 nrules;
 	struct query		**rq;		/* each rule's query, or NULL */
@@ -171,6 +197,7 @@ struct local_job {
 
 enum { PHASE_PLAN, PHASE_READ, PHASE_DONE };
 
+static void	lsvc_free(struct lsvc *);
 static void	job_fail(struct local_job *, int, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 
@@ -299,11 +326,11 @@ count_rules(struct local_job *job, struct bucket *b, const struct log_rec *rec)
 	}
 }
 
-/* Count one line into the service's buckets. */
+/* Count one line into a service's buckets. */
 static void
-count_line(struct local_job *job, const char *line, size_t len)
+count_line(struct local_job *job, struct lsvc *svc, const char *line,
+    size_t len)
 {
-	struct lsvc		*svc = job->svc;
 	const struct log_field	*f;
 	struct log_rec		 rec;
 	struct bucket		*b;
@@ -543,7 +570,42 @@ work_add(struct local_job *job, const struct stat *sb, off_t from, off_t to,
 	job->work[job->nwork].from = from;
 	job->work[job->nwork].to = to;
 	job->work[job->nwork].sought = sought;
+	job->work[job->nwork].helper = 0;
 	job->nwork++;
+}
+
+/*
+ * Add a range to count; the first range large enough is cut in two at a
+ * line boundary, the second half for the helper thread.
+ */
+static void
+work_add_split(struct local_job *job, int fd, const struct stat *sb,
+    off_t from, off_t to)
+{
+	char	 buf[4096], *nl;
+	off_t	 mid;
+	ssize_t	 n;
+	size_t	 i;
+
+	for (i = 0; i < job->nwork; i++)
+		if (job->work[i].helper)
+			break;
+	if (to - from < SPLIT_MIN || i < job->nwork) {
+		work_add(job, sb, from, to, 0);
+		return;
+	}
+	mid = from + (to - from) / 2;
+	while ((n = pread(fd, buf, sizeof buf, mid)) > 0) {
+		if ((nl = memchr(buf, '\n', (size_t)n)) != NULL) {
+			mid += nl - buf + 1;
+			work_add(job, sb, from, mid, 0);
+			work_add(job, sb, mid, to, 0);
+			job->work[job->nwork - 1].helper = 1;
+			return;
+		}
+		mid += n;
+	}
+	work_add(job, sb, from, to, 0);
 }
 
 /* Expand the service's globs; -1 (job failed) when nothing matches. */
@@ -737,7 +799,7 @@ plan_counts(struct local_job *job)
 			f->head = start;
 			f->head_time = want;
 		}
-		work_add(job, &sb, f->off, sb.st_size, 0);
+		work_add_split(job, fd, &sb, f->off, sb.st_size);
 		close(fd);
 	}
 	globfree(&g);
@@ -900,6 +962,146 @@ entries_json(struct local_job *job)
 
 /* --- running ------------------------------------------------------------- */
 
+/* --- a helper thread for large cold reads --------------------------------- */
+
+/* Add one histogram into another. */
+static void
+hist_merge(struct hist *dst, const struct hist *src)
+{
+	int	 i;
+
+	if (src->n == NULL)
+		return;
+	if (dst->n == NULL) {
+		dst->n = xcalloc(HIST_BINS, sizeof *dst->n);
+		dst->sum = xcalloc(HIST_BINS, sizeof *dst->sum);
+	}
+	for (i = 0; i < HIST_BINS; i++) {
+		dst->n[i] += src->n[i];
+		dst->sum[i] += src->sum[i];
+	}
+	dst->count += src->count;
+}
+
+/* Add the helper's buckets into the service's. */
+static void
+buckets_merge(struct lsvc *dst, const struct lsvc *src)
+{
+	const struct bucket	*sb;
+	struct bucket		*db;
+	size_t			 i, r;
+
+	for (i = 0; i < NBUCKETS; i++) {
+		sb = &src->ring[i];
+		if (sb->start == -1 || (db = bucket_for(dst, sb->start)) == NULL)
+			continue;
+		db->lines += sb->lines;
+		db->errors += sb->errors;
+		hist_merge(&db->lat, &sb->lat);
+		if (sb->rs == NULL)
+			continue;
+		if (db->rs == NULL)
+			db->rs = xcalloc(dst->nrules, sizeof *db->rs);
+		for (r = 0; r < dst->nrules; r++) {
+			db->rs[r].matches += sb->rs[r].matches;
+			hist_merge(&db->rs[r].h, &sb->rs[r].h);
+		}
+	}
+	dst->lines += src->lines;
+	dst->skipped += src->skipped;
+}
+
+/* The helper thread: count its range into its own buckets. */
+static void *
+helper_main(void *arg)
+{
+	struct helper	*h = arg;
+	struct reader	 rd;
+	const char	*line;
+	size_t		 len, n = 0;
+	off_t		 consumed;
+	int		 fd, rc = 0;
+
+	memset(&rd, 0, sizeof rd);
+	if ((fd = open(h->path, O_RDONLY | O_CLOEXEC)) == -1)
+		h->error = errno;
+	else {
+		reader_open(&rd, fd, h->w.from, h->w.to);
+		while ((rc = reader_line(&rd, &line, &len, &consumed)) == 1) {
+			count_line(h->job, h->svc, line, len);
+			h->scanned++;
+			if (++n % 4096 == 0 &&
+			    __atomic_load_n(&h->stop, __ATOMIC_ACQUIRE))
+				break;
+		}
+		if (rc == -1)
+			h->error = errno;
+		h->svc->skipped += rd.dropped;
+		h->end = rd.pos + (off_t)rd.at;
+		close(fd);
+		free(rd.buf);
+	}
+	__atomic_store_n(&h->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* Start the helper on a work item; -1 when no thread can be had. */
+static int
+helper_start(struct local_job *job, const struct work *w)
+{
+	struct helper	*h;
+	size_t		 i;
+
+	h = xcalloc(1, sizeof *h);
+	h->job = job;
+	h->w = *w;
+	h->path = xstrdup(job->paths[w->file]);
+	h->svc = xcalloc(1, sizeof *h->svc);
+	h->svc->nrules = job->nrules;
+	for (i = 0; i < NBUCKETS; i++)
+		h->svc->ring[i].start = -1;
+	if (pthread_create(&h->thread, NULL, helper_main, h) != 0) {
+		lsvc_free(h->svc);
+		free(h->path);
+		free(h);
+		return -1;
+	}
+	job->helper = h;
+	return 0;
+}
+
+/* Wait for the helper and free it; its counts are added if merge is set. */
+static void
+helper_finish(struct local_job *job, int merge)
+{
+	struct helper	*h = job->helper;
+	struct lfile	*f;
+	int		 fd;
+
+	if (h == NULL)
+		return;
+	if (!merge)
+		__atomic_store_n(&h->stop, 1, __ATOMIC_RELEASE);
+	pthread_join(h->thread, NULL);
+	if (merge && h->error != 0)
+		job_fail(job, 502, "reading %s: %s", h->path,
+		    strerror(h->error));
+	else if (merge && job->svc != NULL) {
+		buckets_merge(job->svc, h->svc);
+		job->scanned += h->scanned;
+		if (!h->w.sought && (f = lfile_find(job->svc, h->w.dev,
+		    h->w.ino)) != NULL &&
+		    (fd = open(h->path, O_RDONLY | O_CLOEXEC)) != -1) {
+			lfile_advance(f, fd, h->end);
+			close(fd);
+		}
+	}
+	lsvc_free(h->svc);
+	free(h->path);
+	free(h);
+	job->helper = NULL;
+}
+
 /* Read planned ranges until the budget is spent; 1 while work remains. */
 static int
 read_some(struct local_job *job, long long deadline)
@@ -907,12 +1109,23 @@ read_some(struct local_job *job, long long deadline)
 	struct lfile	*f;
 	struct work	*w;
 	const char	*line;
-	size_t		 len, lines = 0;
+	size_t		 len, lines = 0, i;
 	off_t		 consumed;
 	int		 rc, fd;
 
+	if (!job->helper_tried) {
+		job->helper_tried = 1;
+		for (i = 0; i < job->nwork; i++)
+			if (job->work[i].helper &&
+			    helper_start(job, &job->work[i]) == -1)
+				job->work[i].helper = 0;
+	}
 	while (job->wat < job->nwork) {
 		w = &job->work[job->wat];
+		if (w->helper) {
+			job->wat++;
+			continue;
+		}
 		if (!job->reading) {
 			fd = open(job->paths[w->file], O_RDONLY | O_CLOEXEC);
 			if (fd == -1) {
@@ -928,7 +1141,7 @@ read_some(struct local_job *job, long long deadline)
 		    &consumed)) == 1) {
 			job->scanned++;
 			if (job->counts)
-				count_line(job, line, len);
+				count_line(job, job->svc, line, len);
 			else
 				collect_line(job, line, len,
 				    job->paths[w->file]);
@@ -953,6 +1166,11 @@ read_some(struct local_job *job, long long deadline)
 		if (!job->counts)
 			flush_entries(job);
 		job->wat++;
+	}
+	if (job->helper != NULL) {
+		if (!__atomic_load_n(&job->helper->done, __ATOMIC_ACQUIRE))
+			return 1;
+		helper_finish(job, 1);
 	}
 	return 0;
 }
@@ -1360,6 +1578,7 @@ local_job_free(struct local_job *job)
 
 	if (job == NULL)
 		return;
+	helper_finish(job, 0);
 	if (job->svc != NULL && job->svc->owner == job)
 		job->svc->owner = NULL;
 	if (job->reading)

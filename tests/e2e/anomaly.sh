@@ -173,6 +173,32 @@ tinkr anomaly checkout --severity high
 like "$out" '^HIGH +timeouts +11 lines match' "beyond 'high' the severity rises"
 log=$T_SCRATCH/logs/payments-api.jsonl
 
+# --- a large cold read, split with the helper thread, counts every line once ---
+big=$T_SCRATCH/logs/big.jsonl
+cat >>"$cfg" <<EOC
+
+[profiles.demo.services.big]
+logs = "$big"
+EOC
+if [ -x "${LOGGEN:-}" ]; then
+	"$LOGGEN" -n 100000 -s 3 -e 2 -r 200 -t $(( $(date +%s) - 500 )) >"$big"
+	want_errors=$(grep -c '"level": "error"' "$big")
+	tinkr daemon reload
+	tinkr --json anomaly big
+	is "$rc" 0 "a 20 MB log is read"
+	contains "$out" "\"current_value\": $want_errors.0" \
+	    "every error line of it is counted once ($want_errors)"
+	contains "$out" '"lines_read": 100000' "every line is read once"
+	printf '{"ts": "%s", "level": "error", "msg": "one more"}\n' \
+	    "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >>"$big"
+	tinkr --json anomaly big
+	contains "$out" "\"current_value\": $((want_errors + 1)).0" \
+	    "an appended line after the split read counts once"
+	contains "$out" '"lines_read": 1,' "and only it is read"
+else
+	skip "a 20 MB log is read" "LOGGEN is not set"
+fi
+
 # --- bad input ---
 tinkr anomaly nosuch
 is "$rc" 1 "an unknown service exits 1"
