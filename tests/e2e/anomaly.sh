@@ -216,6 +216,40 @@ one_error "$err" "24h" "and says how far back it keeps"
 tinkr anomaly
 is "$rc" 2 "anomaly without a service is a usage error"
 
+# --- bad request bodies, as a script calling the socket would send them ---
+# post PATH BODY: $code is the HTTP status, $out the body.
+post() {
+	run curl -sS --max-time 20 -o "$T_SCRATCH/.body" -w '%{http_code}' \
+	    --unix-socket "$TINKR_SOCKET" -H 'Content-Type: application/json' \
+	    --data-binary "$2" "http://tinkr$1"
+	code=$out
+	out=$(cat "$T_SCRATCH/.body")
+}
+if command -v curl >/dev/null 2>&1; then
+	post /api/v1/anomalies '{"service": '
+	is "$code" 400 "malformed JSON is a 400"
+	contains "$out" '"detail": "malformed JSON' "and says so"
+	post /api/v1/anomalies '[1, 2]'
+	is "$code" 422 "a body that is not an object is a 422"
+	post /api/v1/anomalies '{"window_minutes": 10}'
+	is "$code" 422 "a missing service is a 422"
+	contains "$out" "'service' is required" "and names the field"
+	post /api/v1/anomalies '{"service": "payments-api", "window_minutes": "ten"}'
+	is "$code" 422 "a window_minutes that is not an integer is a 422"
+	post /api/v1/logs '{"service": "payments-api", "limit": 0}'
+	is "$code" 422 "a limit of 0 is a 422"
+	contains "$out" "'limit' must be an integer from 1 to 10000" \
+	    "and gives the range"
+	post /api/v1/metrics '{"service": "payments-api", "metric_name": "error_count", "since": "soon"}'
+	is "$code" 422 "a since that is not a duration is a 422"
+	post /api/v1/anomalies '{"service": "payments-api", "profile": "nope"}'
+	is "$code" 404 "an unknown profile is a 404"
+	post /api/v1/anomalies '{"service": "payments-api", "window_minutes": 10}'
+	is "$code" 200 "after all that, a good request still works"
+else
+	skip "bad request bodies" "curl is not installed"
+fi
+
 chmod 000 "$log"
 if [ "$(id -u)" = 0 ]; then
 	skip "an unreadable log is reported by path" "root reads any file"
