@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "anomaly.h"
+#include "rule.h"
 #include "util.h"
 
 static const char *const severity_names[] = {
@@ -130,4 +131,28 @@ format_amount(double v, const char *unit, char *buf, size_t len)
 		snprintf(buf, len, "%.3g%s", v, u);
 	else
 		snprintf(buf, len, "%.3f%s", v, u);
+}
+
+/* Is v beyond limit in the rule's direction? */
+static int
+beyond(const struct rule *r, double v, double limit)
+{
+	return !isnan(limit) && (r->below ? v < limit : v > limit);
+}
+
+/*
+ * Whether value v fires rule r; if so *sev is its severity: the rule's
+ * base one, raised by the high and critical tiers v is beyond.
+ */
+int
+rule_fires(const struct rule *r, double v, enum severity *sev)
+{
+	if (isnan(v) || !beyond(r, v, r->threshold))
+		return 0;
+	*sev = r->severity;
+	if (beyond(r, v, r->high) && *sev < SEV_HIGH)
+		*sev = SEV_HIGH;
+	if (beyond(r, v, r->critical))
+		*sev = SEV_CRITICAL;
+	return 1;
 }

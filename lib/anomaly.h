@@ -39,5 +39,7 @@ void		 anomalies_free(struct anomalies *);
 json_t		*anomaly_json(const struct anomaly *);
 json_t		*anomalies_json(const struct anomalies *);
 void		 format_amount(double, const char *, char *, size_t);
+struct rule;
+int		 rule_fires(const struct rule *, double, enum severity *);
 
 #endif

@@ -81,6 +81,7 @@ struct sectrule {
 	const char		*noun;		/* "notifier", for messages */
 	const char		*typekey;	/* NULL: no types */
 	const char *const	*types;
+	const char		*deftype;	/* when typekey is unset */
 };
 
 static const char *const backends[] = {
@@ -93,7 +94,7 @@ static const char *const ntypes[] = {
 	"webhook", "discord", NULL
 };
 static const char *const rkinds[] = {	/* in enum rule_kind's order */
-	"count", "quantile", "ratio", NULL
+	"count", "quantile", "ratio", "promql", NULL
 };
 static const char *const directions[] = {
 	"above", "below", NULL
@@ -106,6 +107,23 @@ static const char *const severities[] = {	/* as severity_name() */
 static const struct keyrule keyrules[] = {
 	{ "backend", CSECT_PROFILE, NULL, K_ENUM, backends, 0, NULL },
 	{ "active", CSECT_PROFILE, NULL, K_BOOL, NULL, 0, NULL },
+	{ "url", CSECT_PROFILE, "prometheus|tinkr", K_URL, NULL, 0,
+	    "prometheus_url" },
+	{ "prometheus_url", CSECT_PROFILE, "prometheus|grafana", K_URL, NULL,
+	    0, NULL },
+	{ "grafana_url", CSECT_PROFILE, "grafana", K_URL, NULL, 0, NULL },
+	{ "grafana_api_key", CSECT_PROFILE, "grafana", K_STRING, NULL,
+	    KR_SECRET, NULL },
+	{ "token", CSECT_PROFILE, "prometheus|grafana|tinkr", K_STRING, NULL,
+	    KR_SECRET, NULL },
+	{ "username", CSECT_PROFILE, "prometheus|grafana", K_STRING, NULL, 0,
+	    NULL },
+	{ "password", CSECT_PROFILE, "prometheus|grafana", K_STRING, NULL,
+	    KR_SECRET, NULL },
+	{ "service_label", CSECT_PROFILE, "prometheus|grafana", K_STRING, NULL,
+	    0, NULL },
+	{ "timeout", CSECT_PROFILE, "prometheus|grafana|tinkr", K_DURATION,
+	    NULL, 0, NULL },
 	{ "logs", CSECT_SERVICE, NULL, K_GLOBS, NULL, 0, NULL },
 	{ "format", CSECT_SERVICE, NULL, K_ENUM, formats, 0, NULL },
 	{ "type", CSECT_NOTIFIER, NULL, K_ENUM, ntypes, KR_REQUIRED, NULL },
@@ -120,7 +138,10 @@ static const struct keyrule keyrules[] = {
 	{ "webhook_url", CSECT_NOTIFIER, "discord", K_URL, NULL,
 	    KR_SECRET | KR_REQUIRED, "url" },
 	{ "kind", CSECT_RULE, NULL, K_ENUM, rkinds, KR_REQUIRED, NULL },
-	{ "query", CSECT_RULE, NULL, K_QUERY, NULL, KR_LITERAL, NULL },
+	{ "query", CSECT_RULE, "count|quantile|ratio", K_QUERY, NULL,
+	    KR_LITERAL, NULL },
+	{ "expr", CSECT_RULE, "promql", K_STRING, NULL,
+	    KR_LITERAL | KR_REQUIRED, NULL },
 	{ "field", CSECT_RULE, "quantile", K_STRING, NULL, KR_REQUIRED, NULL },
 	{ "quantile", CSECT_RULE, "quantile", K_FRACTION, NULL, 0, NULL },
 	{ "threshold", CSECT_RULE, NULL, K_NUMBER, NULL, KR_REQUIRED, NULL },
@@ -133,14 +154,14 @@ static const struct keyrule keyrules[] = {
 
 /* Indexed by kind. */
 static const struct sectrule sectrules[] = {
-	[CSECT_PROFILE] = { "profiles.*", CSECT_PROFILE, "profile", NULL,
-	    NULL },
+	[CSECT_PROFILE] = { "profiles.*", CSECT_PROFILE, "profile",
+	    "backend", backends, "local" },
 	[CSECT_SERVICE] = { "profiles.*.services.*", CSECT_SERVICE, "service",
-	    NULL, NULL },
+	    NULL, NULL, NULL },
 	[CSECT_NOTIFIER] = { "profiles.*.notifiers.*", CSECT_NOTIFIER,
-	    "notifier", "type", ntypes },
+	    "notifier", "type", ntypes, NULL },
 	[CSECT_RULE] = { "profiles.*.services.*.rules.*", CSECT_RULE, "rule",
-	    "kind", rkinds },
+	    "kind", rkinds, NULL },
 };
 
 #define RULE_QUANTILE_DEFAULT	0.99
@@ -251,12 +272,27 @@ keyrule_find(enum csect_kind kind, const char *name)
 	return NULL;
 }
 
+/* Whether type is one of the '|'-separated names in list. */
+static int
+type_in(const char *list, const char *type)
+{
+	size_t	 n = strlen(type);
+
+	for (;;) {
+		if (strncmp(list, type, n) == 0 &&
+		    (list[n] == '|' || list[n] == '\0'))
+			return 1;
+		if ((list = strchr(list, '|')) == NULL)
+			return 0;
+		list++;
+	}
+}
+
 /* Whether a rule applies to a section of type (NULL: type not known). */
 static int
 keyrule_fits(const struct keyrule *kr, const char *type)
 {
-	return kr->ntype == NULL || type == NULL ||
-	    strcmp(kr->ntype, type) == 0;
+	return kr->ntype == NULL || type == NULL || type_in(kr->ntype, type);
 }
 
 /* The rule for a kind of section. */
@@ -395,15 +431,15 @@ outside_section(struct parse *p, const char *name)
 
 /* Refuse a key that belongs to another type of section. */
 static int
-wrong_type(struct parse *p, const struct csection *sec,
+wrong_type(struct parse *p, const struct csection *sec, const char *type,
     const struct keyrule *kr, const char *name, unsigned line)
 {
-	const char	*type;
 	char		 hint[768];
 
-	if ((type = section_type(sec)) == NULL || keyrule_fits(kr, type))
+	if (type == NULL || keyrule_fits(kr, type))
 		return 0;
-	if (kr->counterpart != NULL)
+	if (kr->counterpart != NULL && keyrule_fits(keyrule_find(sec->kind,
+	    kr->counterpart), type))
 		snprintf(hint, sizeof hint, "did you mean '%s'?",
 		    kr->counterpart);
 	else
@@ -910,7 +946,7 @@ handler(void *user, const char *section, const char *name, const char *value)
 	if ((kr = key_rule(p, sec, name)) == NULL)
 		return 0;
 	if (key_duplicate(p, sec, kr, name) == -1 ||
-	    wrong_type(p, sec, kr, name, p->line) == -1)
+	    wrong_type(p, sec, section_type(sec), kr, name, p->line) == -1)
 		return 0;
 	memset(&k, 0, sizeof k);
 	k.name = xstrdup(name);
@@ -1170,6 +1206,74 @@ rule_finish(struct parse *p, const struct csection *sec)
 	return 0;
 }
 
+/* Whether s is a Prometheus label name. */
+static int
+label_name_valid(const char *s)
+{
+	size_t	 i;
+
+	for (i = 0; s[i] != '\0'; i++)
+		if (!(isalpha((unsigned char)s[i]) || s[i] == '_' ||
+		    (i > 0 && isdigit((unsigned char)s[i]))))
+			return 0;
+	return i > 0;
+}
+
+/* Check what a profile's backend needs of its keys. */
+static int
+profile_finish(struct parse *p, const struct csection *sec, const char *type)
+{
+	const struct ckey	*k;
+
+	if (strcmp(type, "tinkr") == 0 && csection_key(sec, "url") == NULL) {
+		perr(p, sec->line, "[%s] is missing 'url', the address of the "
+		    "Tinkr server a tinkr profile reads from", sec->name);
+		return -1;
+	}
+	if (strcmp(type, "prometheus") == 0 &&
+	    csection_key(sec, "url") == NULL &&
+	    csection_key(sec, "prometheus_url") == NULL) {
+		perr(p, sec->line, "[%s] is missing 'url' (or "
+		    "'prometheus_url'), the Prometheus server to query",
+		    sec->name);
+		return -1;
+	}
+	if (strcmp(type, "prometheus") == 0 &&
+	    csection_key(sec, "url") != NULL &&
+	    (k = csection_key(sec, "prometheus_url")) != NULL) {
+		perr(p, k->line, "[%s] has both 'url' and 'prometheus_url'; "
+		    "keep one", sec->name);
+		return -1;
+	}
+	if (strcmp(type, "grafana") == 0 &&
+	    csection_key(sec, "prometheus_url") == NULL) {
+		perr(p, sec->line, "[%s] is missing 'prometheus_url': a grafana "
+		    "profile reads metrics from the Prometheus data source "
+		    "behind Grafana", sec->name);
+		return -1;
+	}
+	if ((k = csection_key(sec, "token")) != NULL &&
+	    csection_key(sec, "username") != NULL) {
+		perr(p, k->line, "[%s] has both 'token' and 'username'; a "
+		    "server takes bearer or basic authentication, not both",
+		    sec->name);
+		return -1;
+	}
+	if ((k = csection_key(sec, "password")) != NULL &&
+	    csection_key(sec, "username") == NULL) {
+		perr(p, k->line, "[%s] has 'password' but no 'username'",
+		    sec->name);
+		return -1;
+	}
+	if ((k = csection_key(sec, "service_label")) != NULL &&
+	    !label_name_valid(k->v.s)) {
+		perr(p, k->line, "service_label must be a Prometheus label "
+		    "name (letters, digits and '_', not first a digit)");
+		return -1;
+	}
+	return 0;
+}
+
 /* Check what a section needs once all its keys are in. */
 static int
 section_finish(struct parse *p)
@@ -1185,7 +1289,8 @@ section_finish(struct parse *p)
 		return 0;
 	sec = &p->cfg->sections[p->cur];
 	sr = sectrule_of(sec->kind);
-	type = section_type(sec);
+	if ((type = section_type(sec)) == NULL)
+		type = sr->deftype;
 	if (sr->typekey != NULL && type == NULL) {
 		join_list(sr->types, list, sizeof list);
 		perr(p, sec->line, "[%s] needs %s = \"...\" (one of %s)",
@@ -1194,7 +1299,7 @@ section_finish(struct parse *p)
 	}
 	for (i = 0; i < sec->nkeys; i++) {
 		kr = keyrule_find(sec->kind, sec->keys[i].name);
-		if (wrong_type(p, sec, kr, sec->keys[i].name,
+		if (wrong_type(p, sec, type, kr, sec->keys[i].name,
 		    sec->keys[i].line) == -1)
 			return -1;
 	}
@@ -1202,7 +1307,7 @@ section_finish(struct parse *p)
 		kr = &keyrules[i];
 		if (kr->kind != sec->kind || !(kr->flags & KR_REQUIRED) ||
 		    (kr->ntype != NULL && (type == NULL ||
-		    strcmp(kr->ntype, type) != 0)))
+		    !type_in(kr->ntype, type))))
 			continue;
 		if (csection_key(sec, kr->name) != NULL)
 			continue;
@@ -1216,6 +1321,8 @@ section_finish(struct parse *p)
 	}
 	if (sec->kind == CSECT_RULE)
 		return rule_finish(p, sec);
+	if (sec->kind == CSECT_PROFILE)
+		return profile_finish(p, sec, type);
 	return 0;
 }
 
@@ -1333,6 +1440,13 @@ profile_section(const struct config *cfg, const char *name)
 	return NULL;
 }
 
+/* A profile's [profiles.NAME] section, or NULL when it is implied. */
+const struct csection *
+config_profile_section(const struct config *cfg, const struct cprofile *prof)
+{
+	return profile_section(cfg, prof->name);
+}
+
 /* The section of a profile's service called name, or NULL. */
 static const struct csection *
 profile_service(const struct config *cfg, const struct cprofile *prof,
@@ -1349,6 +1463,50 @@ profile_service(const struct config *cfg, const struct cprofile *prof,
 	return NULL;
 }
 
+/* Refuse a rule its profile's backend cannot evaluate. */
+static int
+rules_fit_backends(struct parse *p)
+{
+	const struct config	*cfg = p->cfg;
+	const struct csection	*sec;
+	const char		*backend, *kind;
+	size_t			 i;
+	int			 promql;
+
+	for (i = 0; i < cfg->nsections; i++) {
+		sec = &cfg->sections[i];
+		if (sec->kind != CSECT_RULE)
+			continue;
+		backend = csection_str(profile_section(cfg, sec->profile),
+		    "backend");
+		if (backend == NULL)
+			backend = "local";
+		kind = csection_str(sec, "kind");
+		promql = strcmp(backend, "prometheus") == 0 ||
+		    strcmp(backend, "grafana") == 0;
+		if (strcmp(backend, "tinkr") == 0) {
+			perr(p, sec->line, "[%s]: profile '%s' reads anomalies "
+			    "from a Tinkr server, which applies its own rules; "
+			    "configure rules there", sec->name, sec->profile);
+			return -1;
+		}
+		if (promql && strcmp(kind, "promql") != 0) {
+			perr(p, sec->line, "[%s]: a %s rule reads log lines; "
+			    "profile '%s' uses the %s backend, whose rules are "
+			    "kind = \"promql\" with an expr", sec->name, kind,
+			    sec->profile, backend);
+			return -1;
+		}
+		if (!promql && strcmp(kind, "promql") == 0) {
+			perr(p, sec->line, "[%s]: a promql rule needs a "
+			    "prometheus or grafana profile; profile '%s' uses "
+			    "the %s backend", sec->name, sec->profile, backend);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* Refuse a rule for a service its profile does not declare. */
 static int
 rules_have_services(struct parse *p)
@@ -1359,6 +1517,8 @@ rules_have_services(struct parse *p)
 	char			 hint[256];
 	size_t			 i, j, d, bestd;
 
+	if (rules_fit_backends(p) == -1)
+		return -1;
 	for (i = 0; i < cfg->nsections; i++) {
 		sec = &cfg->sections[i];
 		if (sec->kind != CSECT_RULE)
@@ -1706,6 +1866,7 @@ rule_from(const struct csection *sec, struct rule *r)
 	r->kind = (enum rule_kind)choice_index(rkinds,
 	    csection_str(sec, "kind"));
 	r->query = csection_strdup(sec, "query");
+	r->expr = csection_strdup(sec, "expr");
 	r->quantile = NAN;
 	if (r->kind == RULE_QUANTILE) {
 		r->field = csection_strdup(sec, "field");
@@ -1762,6 +1923,7 @@ rules_free(struct rule *rules, size_t n)
 	for (i = 0; i < n; i++) {
 		free(rules[i].name);
 		free(rules[i].query);
+		free(rules[i].expr);
 		free(rules[i].field);
 		free(rules[i].unit);
 	}

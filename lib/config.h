@@ -89,6 +89,8 @@ const struct cprofile	*config_profile(const struct config *, const char *);
 const char		*config_select_profile(const struct config *,
 			    const char *, const char **, char *, size_t);
 const struct csection	*config_section(const struct config *, const char *);
+const struct csection	*config_profile_section(const struct config *,
+			    const struct cprofile *);
 const struct ckey	*csection_key(const struct csection *, const char *);
 const char		*csection_str(const struct csection *, const char *);
 const struct csection	*config_notifier(const struct config *,

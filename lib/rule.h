@@ -9,7 +9,8 @@
 enum rule_kind {
 	RULE_COUNT,		/* lines matching query (every line if none) */
 	RULE_QUANTILE,		/* a quantile of field in the matching lines */
-	RULE_RATIO		/* lines matching query over all lines */
+	RULE_RATIO,		/* lines matching query over all lines */
+	RULE_PROMQL		/* the value of a PromQL expression */
 };
 
 /*
@@ -23,6 +24,7 @@ struct rule {
 	char		*name;		/* NAME of [...rules.NAME] */
 	enum rule_kind	 kind;
 	char		*query;		/* NULL: every line */
+	char		*expr;		/* RULE_PROMQL: with $service, $window */
 	char		*field;		/* RULE_QUANTILE only, else NULL */
 	double		 quantile;	/* RULE_QUANTILE: in (0, 1); else NAN */
 	double		 threshold;

@@ -10,21 +10,25 @@
 /* What the daemon keeps for its sources between requests. */
 struct sources {
 	struct local_state	*local;
+	struct fetcher		*fetcher;	/* the daemon's, for HTTP */
 };
 
-/* A running request to some backend. */
+/* A running request to some backend: one of these is set. */
 struct source_job {
 	struct local_job	*local;
+	struct prom_job		*prom;
+	struct remote_job	*remote;
 };
 
-/* Make the sources' memory. */
+/* Make the sources' memory; HTTP backends use the fetcher. */
 struct sources *
-sources_new(void)
+sources_new(struct fetcher *f)
 {
 	struct sources	*s;
 
 	s = xcalloc(1, sizeof *s);
 	s->local = local_state_new();
+	s->fetcher = f;
 	return s;
 }
 
@@ -57,7 +61,8 @@ find_service(const struct config *conf, const struct cprofile *prof,
 /*
  * Start a request to the service's backend. NULL when it cannot start,
  * with an HTTP status and a reason: 404 for an unknown service, 422 for a
- * bad request, 501 for a backend this build does not have.
+ * bad request, 501 for what the backend cannot do. A tinkr profile need
+ * not declare its services: the server it reads from knows them.
  */
 struct source_job *
 source_start(struct sources *s, const struct config *conf,
@@ -67,19 +72,27 @@ source_start(struct sources *s, const struct config *conf,
 	const struct csection	*sec;
 	struct source_job	*job;
 	struct local_job	*lj;
+	struct prom_job		*pj;
 
+	if (strcmp(prof->backend, "tinkr") == 0) {
+		job = xcalloc(1, sizeof *job);
+		job->remote = remote_start(s->fetcher, conf, prof, service, p);
+		return job;
+	}
 	if ((sec = find_service(conf, prof, service)) == NULL) {
 		*status = 404;
 		seterr(err, errlen, "Service '%s' not found in profile '%s'",
 		    service, prof->name);
 		return NULL;
 	}
-	if (strcmp(prof->backend, "local") != 0) {
-		*status = 501;
-		seterr(err, errlen, "profile '%s': the %s backend is not "
-		    "available in this version of tinkrd", prof->name,
-		    prof->backend);
-		return NULL;
+	if (strcmp(prof->backend, "prometheus") == 0 ||
+	    strcmp(prof->backend, "grafana") == 0) {
+		if ((pj = prom_start(s->fetcher, conf, prof, service, p,
+		    status, err, errlen)) == NULL)
+			return NULL;
+		job = xcalloc(1, sizeof *job);
+		job->prom = pj;
+		return job;
 	}
 	if ((lj = local_start(s->local, conf, prof->name, sec, service, p, err,
 	    errlen)) == NULL) {
@@ -91,10 +104,18 @@ source_start(struct sources *s, const struct config *conf,
 	return job;
 }
 
-/* Work for at most budget milliseconds; 1 while more remains. */
+/*
+ * Work for at most budget milliseconds. SOURCE_MORE while work remains,
+ * SOURCE_WAITING while the job waits for answers from afar (the loop then
+ * need not hurry back), SOURCE_DONE when the result is ready.
+ */
 int
 source_step(struct source_job *job, long long budget)
 {
+	if (job->prom != NULL)
+		return prom_step(job->prom);
+	if (job->remote != NULL)
+		return remote_step(job->remote);
 	return local_step(job->local, budget);
 }
 
@@ -102,6 +123,10 @@ source_step(struct source_job *job, long long budget)
 json_t *
 source_result(struct source_job *job, int *status)
 {
+	if (job->prom != NULL)
+		return prom_result(job->prom, status);
+	if (job->remote != NULL)
+		return remote_result(job->remote, status);
 	return local_result(job->local, status);
 }
 
@@ -112,5 +137,7 @@ source_job_free(struct source_job *job)
 	if (job == NULL)
 		return;
 	local_job_free(job->local);
+	prom_job_free(job->prom);
+	remote_job_free(job->remote);
 	free(job);
 }

@@ -8,6 +8,7 @@
 
 struct config;
 struct cprofile;
+struct fetcher;
 struct csection;
 struct sources;
 struct source_job;
@@ -35,8 +36,13 @@ struct source_params {
  * long on a large log.
  */
 
+/* What source_step says of a job. */
+#define SOURCE_DONE	0
+#define SOURCE_MORE	1
+#define SOURCE_WAITING	2
+
 /* source.c */
-struct sources		*sources_new(void);
+struct sources		*sources_new(struct fetcher *);
 void			 sources_free(struct sources *);
 struct source_job	*source_start(struct sources *, const struct config *,
 			    const struct cprofile *, const char *,
@@ -57,5 +63,25 @@ struct local_job	*local_start(struct local_state *,
 int			 local_step(struct local_job *, long long);
 json_t			*local_result(struct local_job *, int *);
 void			 local_job_free(struct local_job *);
+
+/* source/prometheus.c */
+struct prom_job;
+struct prom_job		*prom_start(struct fetcher *, const struct config *,
+			    const struct cprofile *, const char *,
+			    const struct source_params *, int *, char *, size_t);
+int			 prom_step(struct prom_job *);
+json_t			*prom_result(struct prom_job *, int *);
+void			 prom_job_free(struct prom_job *);
+char			*promql_expand(const char *, const char *,
+			    const char *);
+
+/* source/remote.c */
+struct remote_job;
+struct remote_job	*remote_start(struct fetcher *, const struct config *,
+			    const struct cprofile *, const char *,
+			    const struct source_params *);
+int			 remote_step(struct remote_job *);
+json_t			*remote_result(struct remote_job *, int *);
+void			 remote_job_free(struct remote_job *);
 
 #endif

@@ -303,3 +303,25 @@ strbuf_str(struct strbuf *b, const char *s)
 {
 	strbuf_add(b, s, strlen(s));
 }
+
+/*
+ * The scheme and host of a URL ("https://host:port"), without any
+ * user:password@, path or query: what a message may show of an address.
+ */
+void
+url_origin(const char *url, char *buf, size_t len)
+{
+	const char	*host, *end, *at;
+
+	if ((host = strstr(url, "://")) == NULL) {
+		strlcpy(buf, "(an address that is not a URL)", len);
+		return;
+	}
+	host += 3;
+	end = host + strcspn(host, "/?#");
+	for (at = host; at < end; at++)
+		if (*at == '@')
+			host = at + 1;
+	snprintf(buf, len, "%.*s%.*s", (int)(strstr(url, "://") + 3 - url),
+	    url, (int)(end - host), host);
+}

@@ -32,6 +32,7 @@ void	 format_uptime(long long, char *, size_t);
 void	 format_time_iso(long long, char *, size_t);
 size_t	 levenshtein(const char *, const char *);
 char	*url_escape(const char *);
+void	 url_origin(const char *, char *, size_t);
 char	*read_fd(int, size_t, size_t *);
 void	 strbuf_add(struct strbuf *, const char *, size_t);
 void	 strbuf_addc(struct strbuf *, int);

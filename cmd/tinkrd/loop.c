@@ -1,17 +1,19 @@
 /*
  * loop.c -- the daemon's one event loop.
  *
- * Everything waits in one poll(2): the listeners' epoll descriptors and the
- * signal self-pipe. Source jobs (a scan of a large log) run in slices of
+ * Everything waits in one poll(2): the listeners' epoll descriptors, the
+ * fetcher's (outbound HTTP) and the signal self-pipe. Source jobs (a scan of a large log) run in slices of
  * JOB_SLICE_MS between two polls. Nothing here may block for longer.
  */
 
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "fetch.h"
 #include "log.h"
 #include "tinkrd.h"
 
@@ -46,35 +48,53 @@ loop_signals(struct tinkrd *d)
 	}
 }
 
+/* The sooner of two poll timeouts, where -1 is none. */
+static long long
+sooner(long long a, long long b)
+{
+	if (a < 0)
+		return b;
+	if (b < 0)
+		return a;
+	return a < b ? a : b;
+}
+
 /* Run until asked to stop. */
 void
 loop_run(struct tinkrd *d)
 {
-	struct pollfd	 pfd[2];
+	struct pollfd	 pfd[3];
 	long long	 timeout;
-	int		 resumed = 0;
+	int		 busy = 0, resumed = 0;
 
 	while (!d->stopping) {
 		pfd[0].fd = d->sigfd[0];
 		pfd[0].events = POLLIN;
 		pfd[1].fd = server_fd(d->unix_srv);
 		pfd[1].events = POLLIN;
+		pfd[2].fd = fetcher_fd(d->fetcher);
+		pfd[2].events = POLLIN;
 		/* A resumed request is served by the next run, not an event. */
-		if (d->pending != NULL || resumed)
+		if (busy || resumed)
 			timeout = 0;
 		else
-			timeout = server_timeout(d->unix_srv);
-		if (poll(pfd, 2, (int)timeout) == -1) {
+			timeout = sooner(server_timeout(d->unix_srv),
+			    fetcher_timeout(d->fetcher));
+		if (timeout > INT_MAX)
+			timeout = INT_MAX;
+		if (poll(pfd, 3, (int)timeout) == -1) {
 			if (errno == EINTR)
 				continue;
 			fatal("poll");
 		}
 		if (pfd[0].revents & POLLIN)
 			loop_signals(d);
+		fetcher_run(d->fetcher);
 		server_run(d->unix_srv);
 		resumed = 0;
+		busy = 0;
 		if (d->pending != NULL)
-			resumed = server_jobs_run(d, JOB_SLICE_MS) > 0;
+			resumed = server_jobs_run(d, JOB_SLICE_MS, &busy) > 0;
 	}
 	server_jobs_cancel(d);
 }

@@ -159,24 +159,28 @@ finish_pending(struct pending *p, int status, json_t *json)
 /*
  * Run the source jobs for at most budget milliseconds in all, shared
  * among them; finished ones answer their requests. Returns how many
- * finished.
+ * finished; *busy says whether any has work left to do now (rather than
+ * answers to wait for).
  */
 int
-server_jobs_run(struct tinkrd *d, long long budget)
+server_jobs_run(struct tinkrd *d, long long budget, int *busy)
 {
 	struct pending	*p, **pp;
 	json_t		*json;
 	long long	 each;
 	size_t		 n = 0;
-	int		 status, finished = 0;
+	int		 status, finished = 0, rc;
 
+	*busy = 0;
 	for (p = d->pending; p != NULL; p = p->next)
 		n++;
 	if (n == 0)
 		return 0;
 	each = budget / (long long)n > 5 ? budget / (long long)n : 5;
 	for (pp = &d->pending; (p = *pp) != NULL;) {
-		if (source_step(p->job, each) == 1) {
+		if ((rc = source_step(p->job, each)) != SOURCE_DONE) {
+			if (rc == SOURCE_MORE)
+				*busy = 1;
 			pp = &p->next;
 			continue;
 		}

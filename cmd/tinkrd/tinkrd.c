@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "fetch.h"
 #include "log.h"
 #include "paths.h"
 #include "source.h"
@@ -265,7 +266,12 @@ main(int argc, char **argv)
 	if (pidfile_write(d.pfh) == -1)
 		log_warn("%s", d.pidpath);
 	d.started = time(NULL);
-	d.sources = sources_new();
+	if ((d.fetcher = fetcher_new()) == NULL) {
+		notify_parent(&notify, "libcurl could not start");
+		control_cleanup(&d);
+		fatalx("libcurl could not start");
+	}
+	d.sources = sources_new(d.fetcher);
 	if ((d.unix_srv = server_start(&d, d.listenfd, 1, err,
 	    sizeof err)) == NULL) {
 		notify_parent(&notify, err);
@@ -284,6 +290,7 @@ main(int argc, char **argv)
 	control_cleanup(&d);
 	log_info("stopped");
 	sources_free(d.sources);
+	fetcher_free(d.fetcher);
 	config_free(d.conf);
 	free(d.active);
 	close(d.sigfd[0]);

@@ -11,6 +11,7 @@ struct config;
 struct pidfh;
 struct server;
 struct sources;
+struct fetcher;
 struct source_job;
 struct pending;
 
@@ -38,6 +39,7 @@ struct tinkrd {
 	int		 stopping;	/* leave the loop when set */
 	int		 sigfd[2];	/* self-pipe: handlers write, loop reads */
 	struct sources	*sources;	/* what the backends keep between calls */
+	struct fetcher	*fetcher;	/* outbound HTTP: the one multi handle */
 	struct pending	*pending;	/* requests waiting on a source job */
 };
 
@@ -88,7 +90,7 @@ int		 server_fd(struct server *);
 void		 server_run(struct server *);
 long long	 server_timeout(struct server *);
 void		 server_stop(struct server *);
-int		 server_jobs_run(struct tinkrd *, long long);
+int		 server_jobs_run(struct tinkrd *, long long, int *);
 void		 server_jobs_cancel(struct tinkrd *);
 
 /* routes.c */

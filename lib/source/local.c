@@ -1192,15 +1192,10 @@ rule_value(struct local_job *job, size_t i, double *count)
 		return s.lines > 0 ? s.matches / s.lines : -1;
 	case RULE_QUANTILE:
 		return quantile(&s, r->quantile);
+	case RULE_PROMQL:
+		break;
 	}
 	return -1;
-}
-
-/* Is v beyond limit in the rule's direction? */
-static int
-beyond(const struct rule *r, double v, double limit)
-{
-	return !isnan(limit) && (r->below ? v < limit : v > limit);
 }
 
 /* Evaluate the service's own rules instead of the default ones. */
@@ -1216,13 +1211,8 @@ detect_rules(struct local_job *job, const char *win, struct anomalies *list)
 	for (i = 0; i < job->nrules; i++) {
 		r = &job->rules[i];
 		if ((v = rule_value(job, i, &count)) < 0 ||
-		    !beyond(r, v, r->threshold))
+		    !rule_fires(r, v, &sev))
 			continue;
-		sev = r->severity;
-		if (beyond(r, v, r->high) && sev < SEV_HIGH)
-			sev = SEV_HIGH;
-		if (beyond(r, v, r->critical))
-			sev = SEV_CRITICAL;
 		if (r->kind == RULE_RATIO) {
 			snprintf(cur, sizeof cur, "%.3g%%", v * 100);
 			snprintf(thr, sizeof thr, "%.3g%%", r->threshold * 100);
@@ -1462,6 +1452,11 @@ job_config(struct local_job *job, const struct csection *sec,
 	return 0;
 }
 
+/* The metrics a local service offers. */
+static const char *const local_metrics[] = {
+	"error_count", "log_lines", "latency_p50", "latency_p95", "latency_p99"
+};
+
 /* Start a job on a service of the local backend. */
 struct local_job *
 local_start(struct local_state *st, const struct config *conf,
@@ -1498,8 +1493,18 @@ local_start(struct local_state *st, const struct config *conf,
 		    "ask for a window of at most 24h");
 		goto fail;
 	}
-	if (p->op == SOURCE_METRICS)
+	if (p->op == SOURCE_METRICS) {
+		for (i = 0; i < nitems(local_metrics); i++)
+			if (strcmp(p->metric, local_metrics[i]) == 0)
+				break;
+		if (i == nitems(local_metrics)) {
+			seterr(err, errlen, "unknown metric '%s': one of "
+			    "error_count, log_lines, latency_p50, latency_p95, "
+			    "latency_p99", p->metric);
+			goto fail;
+		}
 		job->metric = xstrdup(p->metric);
+	}
 	job->counts = 1;
 	xasprintf(&job->key, "%s/%s", profile, service);
 	xasprintf(&job->sig, "%d", (int)job->fmt);

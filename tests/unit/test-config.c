@@ -396,6 +396,7 @@ test_quirks(void)
 
 	cfg = parse("[profiles.p]\n"
 	    "backend = \"grafana\"   # a note\n"
+	    "prometheus_url = \"http://prom:9090\"  # its data source\n"
 	    "[profiles.p.services.s]\n"
 	    "logs = \"/var/log/#1/*.log\"  # the first one\n");
 	is_string(((cfg != NULL) ? cfg->profiles[0].backend : NULL),
@@ -406,6 +407,7 @@ test_quirks(void)
 
 	cfg = parse("[profiles.a]\n"
 	    "  backend = \"tinkr\"\n"
+	    "  url = \"http://tinkr.example.com\"\n"
 	    "  [profiles.a.services.api]\n"
 	    "\t\tlogs = \"/var/log/api.log\"\n"
 	    "    [profiles.b]\n"
@@ -458,7 +460,7 @@ test_quirks(void)
 	memset(longname, 'n', 60);
 	longname[60] = '\0';
 	snprintf(text, sizeof text, "[profiles.%s]\nbackend = \"grafana\"\n"
-	    "[profiles.%s.services.%s]\nlogs = \"/x\"\n", longname, longname,
+	    "prometheus_url = \"http://p\"\n[profiles.%s.services.%s]\nlogs = \"/x\"\n", longname, longname,
 	    longname);
 	cfg = parse(text);
 	ok(cfg != NULL && config_profile(cfg, longname) != NULL,
@@ -473,11 +475,13 @@ test_quirks(void)
 	}
 	config_free(cfg);
 
-	cfg = parse("[profiles.a]\r\nbackend = \"grafana\"\r\n\r\n");
+	cfg = parse("[profiles.a]\r\nbackend = \"grafana\"\r\n"
+	    "prometheus_url = \"http://p\"\r\n\r\n");
 	is_string(cfg != NULL ? cfg->profiles[0].backend : NULL, "grafana",
 	    "CRLF line ends");
 	config_free(cfg);
-	cfg = parse("\xef\xbb\xbf[profiles.a]\nbackend = \"prometheus\"");
+	cfg = parse("\xef\xbb\xbf[profiles.a]\nbackend = \"prometheus\"\n"
+	    "url = \"http://p\"");
 	is_string(cfg != NULL ? cfg->profiles[0].backend : NULL, "prometheus",
 	    "UTF-8 BOM and no final newline");
 	config_free(cfg);
@@ -531,7 +535,8 @@ test_quirks(void)
 	is_string(error_of("[profiles.a] x\n"),
 	    "t.toml:1: unexpected text after the section header (comments "
 	    "start with #)", "text after a header");
-	cfg = parse("[ profiles . a ]  # spaced\nbackend = \"grafana\"\n");
+	cfg = parse("[ profiles . a ]  # spaced\nbackend = \"grafana\"\n"
+	    "prometheus_url = \"http://p\"\n");
 	ok(cfg != NULL && config_section(cfg, "profiles.a") != NULL,
 	    "blanks around dots in a header");
 	config_free(cfg);
@@ -587,6 +592,7 @@ test_schema(void)
 
 	cfg = parse("[profiles.demo.services.api]\nlogs = \"/var/log/api/*.log\"\n"
 	    "[profiles.demo]\nbackend = \"prometheus\"\n"
+	    "url = \"http://prometheus.example.com:9090\"\n"
 	    "[profiles.other.notifiers.n]\ntype = \"discord\"\n"
 	    "webhook_url = \"https://discord.com/api/webhooks/1/x\"\n"
 	    "[profiles.demo.services.db]\nlogs = ['/a', \"/b\"]\n"
@@ -612,7 +618,7 @@ test_schema(void)
 	k = csection_key(sec, "logs");
 	ok(k != NULL && k->v.type == CVAL_ARRAY && k->v.nitems == 2 &&
 	    strcmp(k->v.items[1].s, "/b") == 0, "logs as an array");
-	is_int(k != NULL ? k->line : 0, 9, "a key knows its line");
+	is_int(k != NULL ? k->line : 0, 10, "a key knows its line");
 	ok(config_notifier(cfg, config_profile(cfg, "other"), "n") != NULL,
 	    "config_notifier finds a notifier");
 	ok(config_notifier(cfg, prof, "n") == NULL, "...only in its profile");
@@ -624,7 +630,57 @@ test_schema(void)
 	    "'backend'?)", "did-you-mean for a key");
 	is_string(error_of("[profiles.demo]\nzzz = \"local\"\n"),
 	    "t.toml:2: unknown key 'zzz' in [profiles.demo] (known keys: "
-	    "backend, active)", "no close key: the known ones are listed");
+	    "backend, active, url, prometheus_url, grafana_url, "
+	    "grafana_api_key, token, username, password, service_label, "
+	    "timeout)", "no close key: the known ones are listed");
+	is_string(error_of("[profiles.demo]\nbackend = \"local\"\n"
+	    "zzz = \"local\"\n"),
+	    "t.toml:3: unknown key 'zzz' in [profiles.demo] (keys for a local "
+	    "profile: backend, active)", "...those of its backend once known");
+	is_string(error_of("[profiles.demo]\nbackend = \"prometheus\"\n"
+	    "tokn = \"x\"\n"),
+	    "t.toml:3: unknown key 'tokn' in [profiles.demo] (did you mean "
+	    "'token'?)", "did-you-mean among a backend's keys");
+	is_string(error_of("[profiles.demo]\nbackend = \"prometheus\"\n"),
+	    "t.toml:1: [profiles.demo] is missing 'url' (or 'prometheus_url'), "
+	    "the Prometheus server to query", "a prometheus profile needs url");
+	is_string(error_of("[profiles.demo]\nbackend = \"grafana\"\n"
+	    "url = \"http://p\"\n"),
+	    "t.toml:3: key 'url' does not belong to a grafana profile (did you "
+	    "mean 'prometheus_url'?)", "url in a grafana profile");
+	is_string(error_of("[profiles.demo]\nbackend = \"prometheus\"\n"
+	    "url = \"http://p\"\ntoken = \"t\"\nusername = \"u\"\n"),
+	    "t.toml:4: [profiles.demo] has both 'token' and 'username'; a "
+	    "server takes bearer or basic authentication, not both",
+	    "token and username together");
+	is_string(error_of("[profiles.demo]\nbackend = \"prometheus\"\n"
+	    "url = \"http://p\"\npassword = \"pw\"\n"),
+	    "t.toml:4: [profiles.demo] has 'password' but no 'username'",
+	    "password without username");
+	is_string(error_of("[profiles.demo]\nbackend = \"prometheus\"\n"
+	    "url = \"http://p\"\nservice_label = \"app-name\"\n"),
+	    "t.toml:4: service_label must be a Prometheus label name (letters, "
+	    "digits and '_', not first a digit)", "a bad service_label");
+	is_string(error_of("[profiles.demo]\nbackend = \"prometheus\"\n"
+	    "url = \"http://p\"\n[profiles.demo.services.s]\n"
+	    "[profiles.demo.services.s.rules.r]\nkind = \"count\"\n"
+	    "threshold = 1\n"),
+	    "t.toml:5: [profiles.demo.services.s.rules.r]: a count rule reads "
+	    "log lines; profile 'demo' uses the prometheus backend, whose rules "
+	    "are kind = \"promql\" with an expr", "a log rule in a prometheus "
+	    "profile");
+	is_string(error_of("[profiles.demo.services.s]\n"
+	    "[profiles.demo.services.s.rules.r]\nkind = \"promql\"\n"
+	    "expr = \"up\"\nthreshold = 1\n"),
+	    "t.toml:2: [profiles.demo.services.s.rules.r]: a promql rule needs "
+	    "a prometheus or grafana profile; profile 'demo' uses the local "
+	    "backend", "a promql rule in a local profile");
+	is_string(error_of("[profiles.demo]\nbackend = \"prometheus\"\n"
+	    "url = \"http://p\"\n[profiles.demo.services.s]\n"
+	    "[profiles.demo.services.s.rules.r]\nkind = \"promql\"\n"
+	    "threshold = 1\n"),
+	    "t.toml:5: [profiles.demo.services.s.rules.r] is missing 'expr', "
+	    "which a promql rule needs", "a promql rule needs expr");
 	is_string(error_of("[profile.demo]\n"),
 	    "t.toml:1: unknown section [profile.demo] (did you mean "
 	    "[profiles.demo]?)", "did-you-mean for a section");
@@ -936,16 +992,16 @@ test_rules(void)
 
 	is_string(rule_error("threshold = 1\n"),
 	    "t.toml:3: [profiles.p.services.s.rules.r] needs kind = \"...\" "
-	    "(one of count, quantile, ratio)", "missing kind");
+	    "(one of count, quantile, ratio, promql)", "missing kind");
 	is_string(rule_error("kind = \"count\"\n"),
 	    "t.toml:3: [profiles.p.services.s.rules.r] is missing "
 	    "'threshold'", "missing threshold");
 	is_string(rule_error("kind = \"histogram\"\n"),
-	    "t.toml:4: kind 'histogram' is not one of count, quantile, ratio",
+	    "t.toml:4: kind 'histogram' is not one of count, quantile, ratio, promql",
 	    "unknown kind");
 	is_string(rule_error("kind = \"cuont\"\n"),
-	    "t.toml:4: kind 'cuont' is not one of count, quantile, ratio "
-	    "(did you mean 'count'?)", "misspelt kind");
+	    "t.toml:4: kind 'cuont' is not one of count, quantile, ratio, "
+	    "promql (did you mean 'count'?)", "misspelt kind");
 	is_string(rule_error("kind = \"count\"\nthreshold = 1\n"
 	    "field = \"latency_ms\"\n"),
 	    "t.toml:6: key 'field' does not belong to a count rule (keys for "
@@ -1065,7 +1121,7 @@ test_rules(void)
 	    "[profiles.p.services.s.rules.r] (did you mean 'threshold'?)", "did-you-mean for a rule key");
 	is_string(rule_error("zzz = 1\n"),
 	    "t.toml:4: unknown key 'zzz' in [profiles.p.services.s.rules.r] "
-	    "(known keys: kind, query, field, quantile, threshold, direction, "
+	    "(known keys: kind, query, expr, field, quantile, threshold, direction, "
 	    "severity, high, critical, unit)", "no close key: all are listed");
 	is_string(rule_error("kind = \"ratio\"\nzzz = 1\n"),
 	    "t.toml:5: unknown key 'zzz' in [profiles.p.services.s.rules.r] "
@@ -1398,7 +1454,7 @@ test_json(void)
 	setenv("TINKR_TEST_BACKEND", "grafana", 1);
 	setenv("TINKR_TEST_SIGNING", "sigsecret-5150", 1);
 	cfg = parse("[profiles.p]\nbackend = \"env:TINKR_TEST_BACKEND\"\n"
-	    "active = true\n"
+	    "prometheus_url = \"http://p\"\nactive = true\n"
 	    "[profiles.p.services.api]\nlogs = \"/var/log/api.log\"\n"
 	    "[profiles.p.services.db]\nlogs = [\"/a\", \"/b\"]\n"
 	    "format = \"json\"\n"
