@@ -72,10 +72,8 @@ struct prom_job		*prom_start(struct fetcher *, const struct config *,
 int			 prom_step(struct prom_job *);
 json_t			*prom_result(struct prom_job *, int *);
 void			 prom_job_free(struct prom_job *);
-char			*promql_expand(const char *, const char *,
-			    const char *);
 
-/* source/remote.c */
+/* source/tinkr.c */
 struct remote_job;
 struct remote_job	*remote_start(struct fetcher *, const struct config *,
 			    const struct cprofile *, const char *,

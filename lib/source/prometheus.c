@@ -17,6 +17,7 @@
 #include "anomaly.h"
 #include "config.h"
 #include "fetch.h"
+#include "promql.h"
 #include "rule.h"
 #include "source.h"
 #include "util.h"
@@ -61,52 +62,6 @@ struct prom_job {
 	int			 status;
 };
 
-/* Append s to b as the inside of a PromQL double-quoted string. */
-static void
-add_label_value(struct strbuf *b, const char *s)
-{
-	for (; *s != '\0'; s++) {
-		switch (*s) {
-		case '\\':
-			strbuf_str(b, "\\\\");
-			break;
-		case '"':
-			strbuf_str(b, "\\\"");
-			break;
-		case '\n':
-			strbuf_str(b, "\\n");
-			break;
-		default:
-			strbuf_addc(b, *s);
-		}
-	}
-}
-
-/*
- * Expand a rule's expression: $service becomes the service's name escaped
- * for a label value, $window the window ("10m"). A new string.
- */
-char *
-promql_expand(const char *expr, const char *service, const char *window)
-{
-	struct strbuf	 b = { NULL, 0, 0 };
-
-	strbuf_add(&b, "", 0);
-	while (*expr != '\0') {
-		if (strncmp(expr, "$service", 8) == 0 &&
-		    !isalnum((unsigned char)expr[8]) && expr[8] != '_') {
-			add_label_value(&b, service);
-			expr += 8;
-		} else if (strncmp(expr, "$window", 7) == 0 &&
-		    !isalnum((unsigned char)expr[7]) && expr[7] != '_') {
-			strbuf_str(&b, window);
-			expr += 7;
-		} else
-			strbuf_addc(&b, *expr++);
-	}
-	return b.s;
-}
-
 /* A new selector's query: name{label="service"<more>}. */
 static char *
 selector(const char *fmt_before, const char *metric, const char *label,
@@ -119,7 +74,7 @@ selector(const char *fmt_before, const char *metric, const char *label,
 	strbuf_addc(&b, '{');
 	strbuf_str(&b, label);
 	strbuf_str(&b, "=\"");
-	add_label_value(&b, service);
+	promql_label_value(&b, service);
 	strbuf_addc(&b, '"');
 	strbuf_str(&b, more);
 	strbuf_addc(&b, '}');

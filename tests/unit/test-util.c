@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "promql.h"
 #include "tap.h"
 #include "util.h"
 
@@ -132,6 +133,38 @@ test_misc(void)
 }
 
 /* Run every util test. */
+/* is_expand EXPR SERVICE WINDOW WANT DESCRIPTION */
+static void
+is_expand(const char *expr, const char *service, const char *win,
+    const char *want, const char *desc)
+{
+	char	*got = promql_expand(expr, service, win);
+
+	is_string(got, want, "%s", desc);
+	free(got);
+}
+
+static void
+test_promql(void)
+{
+	is_expand("max(queue_depth{service=\"$service\"})", "payments-api",
+	    "10m", "max(queue_depth{service=\"payments-api\"})",
+	    "$service is the service's name");
+	is_expand("rate(x{app=\"$service\"}[$window])", "api", "90s",
+	    "rate(x{app=\"api\"}[90s])", "$window is the window");
+	is_expand("x{s=\"$service\"}", "a\"b\\c\nd", "1m",
+	    "x{s=\"a\\\"b\\\\c\\nd\"}",
+	    "quote, backslash and newline in a service are escaped");
+	is_expand("$services + $window_size + $service_x", "api", "5m",
+	    "$services + $window_size + $service_x",
+	    "longer names that start with $service or $window are kept");
+	is_expand("$service$window", "api", "5m", "api5m",
+	    "the two may touch");
+	is_expand("", "api", "5m", "", "an empty expression stays empty");
+	is_expand("sum by (le) ($)", "api", "5m", "sum by (le) ($)",
+	    "a lone $ is kept");
+}
+
 int
 main(void)
 {
@@ -141,5 +174,6 @@ main(void)
 	test_format_uptime();
 	test_levenshtein();
 	test_misc();
+	test_promql();
 	return done_testing();
 }

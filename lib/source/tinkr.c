@@ -1,6 +1,7 @@
 /*
- * remote.c -- anomalies, log entries and metrics from a Tinkr server:
- * another tinkrd, or the original Tinkr server, at a profile's url.
+ * tinkr.c -- the tinkr backend: anomalies, log entries and metrics from
+ * a Tinkr server, another tinkrd or the original Tinkr server, at a
+ * profile's url.
  *
  * Each request is one POST to the server's route of the same name, with
  * the original's request shape and the profile's token as a bearer. The
