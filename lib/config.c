@@ -51,7 +51,9 @@ enum kcheck {
 	K_URLS,			/* an array of http(s) URL prefixes */
 	K_QUERY,		/* a query in the log query language */
 	K_NUMBER,		/* a finite integer or float */
-	K_FRACTION		/* a number between 0 and 1, both excluded */
+	K_FRACTION,		/* a number between 0 and 1, both excluded */
+	K_STRINGS,		/* a one-line array of strings */
+	K_ABSPATH		/* an absolute path */
 };
 
 #define KR_PREFIX	0x1	/* name is a prefix: header_<Name> */
@@ -91,7 +93,7 @@ static const char *const formats[] = {
 	"auto", "json", "logfmt", "text", NULL
 };
 static const char *const ntypes[] = {
-	"webhook", "discord", NULL
+	"webhook", "discord", "exec", NULL
 };
 static const char *const rkinds[] = {	/* in enum rule_kind's order */
 	"count", "quantile", "ratio", "promql", NULL
@@ -133,10 +135,14 @@ static const struct keyrule keyrules[] = {
 	    KR_PREFIX | KR_SECRET, NULL },
 	{ "secret", CSECT_NOTIFIER, "webhook", K_STRING, NULL, KR_SECRET,
 	    NULL },
-	{ "timeout", CSECT_NOTIFIER, "webhook", K_DURATION, NULL, 0, NULL },
+	{ "timeout", CSECT_NOTIFIER, NULL, K_DURATION, NULL, 0, NULL },
+	{ "max_age", CSECT_NOTIFIER, NULL, K_DURATION, NULL, 0, NULL },
 	{ "destinations", CSECT_NOTIFIER, "webhook", K_URLS, NULL, 0, NULL },
 	{ "webhook_url", CSECT_NOTIFIER, "discord", K_URL, NULL,
 	    KR_SECRET | KR_REQUIRED, "url" },
+	{ "command", CSECT_NOTIFIER, "exec", K_ABSPATH, NULL,
+	    KR_REQUIRED | KR_LITERAL, NULL },
+	{ "args", CSECT_NOTIFIER, "exec", K_STRINGS, NULL, KR_LITERAL, NULL },
 	{ "kind", CSECT_RULE, NULL, K_ENUM, rkinds, KR_REQUIRED, NULL },
 	{ "query", CSECT_RULE, "count|quantile|ratio", K_QUERY, NULL,
 	    KR_LITERAL, NULL },
@@ -183,6 +189,7 @@ struct parse {
 	long		 cur;		/* current section, -1 before any */
 };
 
+static int	check_strings(struct parse *, const struct ckey *);
 static void	perr(struct parse *, unsigned, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 static void	add_warning(struct config *, const char *, ...)
@@ -803,7 +810,36 @@ check_key(struct parse *p, const struct keyrule *kr, const struct ckey *k,
 		return check_number(p, k, 0);
 	case K_FRACTION:
 		return check_number(p, k, 1);
+	case K_STRINGS:
+		return check_strings(p, k);
+	case K_ABSPATH:
+		if (k->v.type != CVAL_STRING || k->v.s[0] != '/') {
+			perr(p, k->line, "%s must be an absolute path, such as "
+			    "\"/usr/local/bin/page-oncall\"", k->name);
+			return -1;
+		}
+		return 0;
 	}
+	return 0;
+}
+
+/* Check an array of strings. */
+static int
+check_strings(struct parse *p, const struct ckey *k)
+{
+	size_t	 i;
+
+	if (k->v.type != CVAL_ARRAY) {
+		perr(p, k->line, "%s must be an array of strings, such as "
+		    "[\"--to\", \"ops\"]", k->name);
+		return -1;
+	}
+	for (i = 0; i < k->v.nitems; i++)
+		if (k->v.items[i].type != CVAL_STRING) {
+			perr(p, k->line, "%s: item %zu is not a string",
+			    k->name, i + 1);
+			return -1;
+		}
 	return 0;
 }
 

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -243,6 +244,30 @@ fetch_write(char *data, size_t size, size_t n, void *cls)
 	return n;
 }
 
+/* libcurl's header callback: keep Retry-After. */
+static size_t
+fetch_header(char *data, size_t size, size_t n, void *cls)
+{
+	struct fetch	*fe = cls;
+	static const char name[] = "retry-after:";
+	size_t		 len;
+
+	(void)size;
+	if (n > sizeof name - 1 && strncasecmp(data, name,
+	    sizeof name - 1) == 0) {
+		data += sizeof name - 1;
+		len = n - (sizeof name - 1);
+		while (len > 0 && (data[len - 1] == '\r' ||
+		    data[len - 1] == '\n'))
+			len--;
+		if (len >= sizeof fe->retry_after)
+			len = sizeof fe->retry_after - 1;
+		memcpy(fe->retry_after, data, len);
+		fe->retry_after[len] = '\0';
+	}
+	return n;
+}
+
 /* Start a transfer; it runs as the loop calls fetcher_run. */
 struct fetch *
 fetch_start(struct fetcher *f, const struct fetch_req *req)
@@ -250,6 +275,7 @@ fetch_start(struct fetcher *f, const struct fetch_req *req)
 	struct fetch_priv	*p;
 	struct fetch		*fe;
 	char			*h;
+	size_t			 i;
 	CURL			*e;
 
 	fe = xcalloc(1, sizeof *fe);
@@ -268,6 +294,8 @@ fetch_start(struct fetcher *f, const struct fetch_req *req)
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, p->curlerr);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, fetch_write);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, fe);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, fetch_header);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, fe);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "tinkrd/" PACKAGE_VERSION);
@@ -285,6 +313,8 @@ fetch_start(struct fetcher *f, const struct fetch_req *req)
 		    req->content_type : "application/json");
 		p->headers = curl_slist_append(p->headers, h);
 		free(h);
+		/* No "Expect: 100-continue" wait before larger bodies. */
+		p->headers = curl_slist_append(p->headers, "Expect:");
 	}
 	if (req->bearer != NULL) {
 		xasprintf(&h, "Authorization: Bearer %s", req->bearer);
@@ -297,6 +327,8 @@ fetch_start(struct fetcher *f, const struct fetch_req *req)
 		curl_easy_setopt(e, CURLOPT_PASSWORD, req->password != NULL ?
 		    req->password : "");
 	}
+	for (i = 0; i < req->nheaders; i++)
+		p->headers = curl_slist_append(p->headers, req->headers[i]);
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, p->headers);
 	if (curl_multi_add_handle(f->multi, e) != CURLM_OK) {
 		seterr(fe->error, sizeof fe->error, "libcurl could not add "

@@ -21,6 +21,8 @@ struct fetch_req {
 	const char	*user;		/* basic authentication, or NULL */
 	const char	*password;
 	long		 timeout_ms;	/* the whole transfer; 0: 10 s */
+	const char *const *headers;	/* more "Name: value" lines */
+	size_t		 nheaders;
 };
 
 /*
@@ -32,6 +34,7 @@ struct fetch {
 	long		 status;
 	char		 error[256];
 	struct strbuf	 body;
+	char		 retry_after[64];	/* the header's value, or "" */
 	void		*priv;		/* the fetcher's */
 };
 

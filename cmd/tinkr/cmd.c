@@ -15,13 +15,22 @@ const struct cmd_entry *cmd_table[] = {
 	&cmd_daemon_start_entry,
 	&cmd_daemon_status_entry,
 	&cmd_daemon_stop_entry,
+	&cmd_deliveries_entry,
+	&cmd_deliveries_retry_entry,
 	&cmd_help_entry,
 	&cmd_logs_entry,
 	&cmd_metrics_entry,
+	&cmd_notifier_list_entry,
+	&cmd_notifier_test_entry,
 	&cmd_profile_list_entry,
 	&cmd_profile_show_entry,
 	&cmd_tail_entry,
 	&cmd_version_entry,
+	&cmd_watch_delete_entry,
+	&cmd_watch_list_entry,
+	&cmd_watch_show_entry,
+	&cmd_watch_start_entry,
+	&cmd_watch_stop_entry,
 	NULL
 };
 
@@ -39,26 +48,32 @@ cmd_is_group(const char *word)
 
 /*
  * Find the command named by one or two words. *used says how many words
- * the name took.
+ * the name took. A word may be both a command and a group, as
+ * "deliveries" and "deliveries retry": the two words win when they name a
+ * command; a second word after a command of that kind that takes no
+ * argument is a mistyped subcommand, and nothing is found.
  */
 const struct cmd_entry *
 cmd_find(const char *first, const char *second, int *used)
 {
-	const struct cmd_entry	**e;
+	const struct cmd_entry	**e, *one = NULL;
 
 	for (e = cmd_table; *e != NULL; e++) {
 		if ((*e)->group == NULL) {
-			if (strcmp((*e)->name, first) == 0) {
-				*used = 1;
-				return *e;
-			}
+			if (one == NULL && strcmp((*e)->name, first) == 0)
+				one = *e;
 		} else if (second != NULL && strcmp((*e)->group, first) == 0 &&
 		    strcmp((*e)->name, second) == 0) {
 			*used = 2;
 			return *e;
 		}
 	}
-	return NULL;
+	if (one != NULL && second != NULL && one->upper == 0 &&
+	    cmd_is_group(first))
+		return NULL;
+	if (one != NULL)
+		*used = 1;
+	return one;
 }
 
 /* "daemon start", or "version". */

@@ -86,6 +86,20 @@ int		 client_result(struct cmd_ctx *, struct answer *);
 void		 answer_free(struct answer *);
 int		 client_start_daemon(struct cmd_ctx *, int *);
 
+/* cmd-watch.c: helpers of the watch, notifier and delivery commands */
+struct table;
+const char	*jtext(json_t *, const char *, const char *);
+long long	 jnum(json_t *, const char *);
+const char	*chosen_profile(struct cmd_ctx *);
+void		 format_ago(const char *, char *, size_t);
+char		*api_path(const char *, const char *, const char *);
+int		 api_call(struct cmd_ctx *, const char *, char *, json_t *,
+		     struct answer *);
+struct table	*table_new(size_t);
+void		 table_add(struct table *, ...);
+void		 table_print(struct cmd_ctx *, struct table *, const char *);
+void		 table_free(struct table *);
+
 /* cmd-*.c */
 extern const struct cmd_entry cmd_anomaly_entry;
 extern const struct cmd_entry cmd_logs_entry;
@@ -97,9 +111,18 @@ extern const struct cmd_entry cmd_daemon_reload_entry;
 extern const struct cmd_entry cmd_daemon_start_entry;
 extern const struct cmd_entry cmd_daemon_status_entry;
 extern const struct cmd_entry cmd_daemon_stop_entry;
+extern const struct cmd_entry cmd_deliveries_entry;
+extern const struct cmd_entry cmd_deliveries_retry_entry;
 extern const struct cmd_entry cmd_help_entry;
+extern const struct cmd_entry cmd_notifier_list_entry;
+extern const struct cmd_entry cmd_notifier_test_entry;
 extern const struct cmd_entry cmd_profile_list_entry;
 extern const struct cmd_entry cmd_profile_show_entry;
 extern const struct cmd_entry cmd_version_entry;
+extern const struct cmd_entry cmd_watch_delete_entry;
+extern const struct cmd_entry cmd_watch_list_entry;
+extern const struct cmd_entry cmd_watch_show_entry;
+extern const struct cmd_entry cmd_watch_start_entry;
+extern const struct cmd_entry cmd_watch_stop_entry;
 
 #endif

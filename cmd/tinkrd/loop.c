@@ -37,6 +37,9 @@ loop_signals(struct tinkrd *d)
 					log_warnx("reload failed, keeping the "
 					    "running configuration: %s", err);
 				break;
+			case SIGCHLD:
+				deliver_reap(d);
+				break;
 			case SIGTERM:
 			case SIGINT:
 				log_info("%s: stopping", sig[i] == SIGTERM ?
@@ -65,7 +68,7 @@ loop_run(struct tinkrd *d)
 {
 	struct pollfd	 pfd[3];
 	long long	 timeout;
-	int		 busy = 0, resumed = 0;
+	int		 busy = 0, resumed = 0, jobs_busy;
 
 	while (!d->stopping) {
 		pfd[0].fd = d->sigfd[0];
@@ -78,8 +81,9 @@ loop_run(struct tinkrd *d)
 		if (busy || resumed)
 			timeout = 0;
 		else
-			timeout = sooner(server_timeout(d->unix_srv),
-			    fetcher_timeout(d->fetcher));
+			timeout = sooner(sooner(server_timeout(d->unix_srv),
+			    fetcher_timeout(d->fetcher)), sooner(
+			    watches_timeout(d), deliver_timeout(d)));
 		if (timeout > INT_MAX)
 			timeout = INT_MAX;
 		if (poll(pfd, 3, (int)timeout) == -1) {
@@ -92,9 +96,13 @@ loop_run(struct tinkrd *d)
 		fetcher_run(d->fetcher);
 		server_run(d->unix_srv);
 		resumed = 0;
-		busy = 0;
-		if (d->pending != NULL)
-			resumed = server_jobs_run(d, JOB_SLICE_MS, &busy) > 0;
+		busy = watches_run(d, JOB_SLICE_MS);
+		deliver_run(d);
+		if (d->pending != NULL) {
+			resumed = server_jobs_run(d, JOB_SLICE_MS, &jobs_busy) >
+			    0;
+			busy |= jobs_busy;
+		}
 	}
 	server_jobs_cancel(d);
 }

@@ -16,7 +16,7 @@
 #define LIMIT_MAX	10000
 
 /* The body as a JSON object; NULL after answering 400 or 422. */
-static json_t *
+json_t *
 body_object(struct request *req, struct reply *rep)
 {
 	json_error_t	 jerr;
@@ -41,7 +41,7 @@ body_object(struct request *req, struct reply *rep)
 }
 
 /* A string member; NULL when absent, and *bad when present but not one. */
-static const char *
+const char *
 member_string(json_t *body, const char *key, int *bad)
 {
 	json_t	*v = json_object_get(body, key);
@@ -59,7 +59,7 @@ member_string(json_t *body, const char *key, int *bad)
  * The profile a request names ("profile" in the body or ?profile=), else
  * the daemon's active one; NULL after answering.
  */
-static const struct cprofile *
+const struct cprofile *
 request_profile(struct request *req, struct reply *rep, json_t *body)
 {
 	const struct cprofile	*prof;
@@ -114,7 +114,7 @@ member_duration(json_t *body, const char *key, long long dflt,
 }
 
 /* An integer member in [lo, hi]; dflt when absent; -1 after answering. */
-static long long
+long long
 member_int(json_t *body, const char *key, long long dflt, long long lo,
     long long hi, struct reply *rep)
 {
@@ -152,9 +152,32 @@ start_job(struct request *req, struct reply *rep, json_t *body,
 	p->now = (long long)time(NULL);
 	rep->job = source_start(req->d->sources, req->d->conf, prof, service, p,
 	    &status, err, sizeof err);
+	rep->ops = &source_job_ops;
 	if (rep->job == NULL)
 		reply_error(rep, status, "%s", err);
 }
+
+static int
+source_ops_step(void *job, long long budget)
+{
+	return source_step(job, budget);
+}
+
+static json_t *
+source_ops_result(void *job, int *status)
+{
+	return source_result(job, status);
+}
+
+static void
+source_ops_free(void *job)
+{
+	source_job_free(job);
+}
+
+const struct job_ops source_job_ops = {
+	source_ops_step, source_ops_result, source_ops_free
+};
 
 /*
  * POST /api/v1/anomalies {service, window_minutes | window, profile}:

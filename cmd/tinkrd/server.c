@@ -43,7 +43,8 @@ struct conn_ctx {
 
 /* A suspended request waiting for its source job, in the daemon's list. */
 struct pending {
-	struct source_job	*job;
+	void			*job;
+	const struct job_ops	*ops;
 	struct MHD_Connection	*conn;
 	struct conn_ctx		*cc;
 	struct pending		*next;
@@ -131,12 +132,13 @@ peer_role(struct server *s, struct MHD_Connection *c, enum role *role,
 /* Park a request until its source job is done (see server_jobs_run). */
 static void
 wait_for_job(struct tinkrd *d, struct MHD_Connection *c, struct conn_ctx *cc,
-    struct source_job *job)
+    void *job, const struct job_ops *ops)
 {
 	struct pending	*p;
 
 	p = xcalloc(1, sizeof *p);
 	p->job = job;
+	p->ops = ops;
 	p->conn = c;
 	p->cc = cc;
 	p->next = d->pending;
@@ -152,7 +154,7 @@ finish_pending(struct pending *p, int status, json_t *json)
 	p->cc->ready.json = json;
 	p->cc->has_ready = 1;
 	MHD_resume_connection(p->conn);
-	source_job_free(p->job);
+	p->ops->free(p->job);
 	free(p);
 }
 
@@ -178,13 +180,13 @@ server_jobs_run(struct tinkrd *d, long long budget, int *busy)
 		return 0;
 	each = budget / (long long)n > 5 ? budget / (long long)n : 5;
 	for (pp = &d->pending; (p = *pp) != NULL;) {
-		if ((rc = source_step(p->job, each)) != SOURCE_DONE) {
+		if ((rc = p->ops->step(p->job, each)) != SOURCE_DONE) {
 			if (rc == SOURCE_MORE)
 				*busy = 1;
 			pp = &p->next;
 			continue;
 		}
-		json = source_result(p->job, &status);
+		json = p->ops->result(p->job, &status);
 		*pp = p->next;
 		finish_pending(p, status, json);
 		finished++;
@@ -269,7 +271,7 @@ server_access(void *cls, struct MHD_Connection *c, const char *url,
 	for (i = 0; i < req.nparams; i++)
 		free(req.param[i]);
 	if (rep.job != NULL) {
-		wait_for_job(s->d, c, cc, rep.job);
+		wait_for_job(s->d, c, cc, rep.job, rep.ops);
 		return MHD_YES;
 	}
 	log_debug("%s %s %d", method, url, rep.status);

@@ -21,6 +21,7 @@
 #include "log.h"
 #include "paths.h"
 #include "source.h"
+#include "store.h"
 #include "tinkrd.h"
 #include "util.h"
 
@@ -45,7 +46,7 @@ on_signal(int sig)
 	errno = saved;
 }
 
-/* Route SIGHUP, SIGTERM and SIGINT into the loop; ignore SIGPIPE. */
+/* Route SIGHUP, SIGTERM, SIGINT and SIGCHLD into the loop; no SIGPIPE. */
 static void
 signals_init(struct tinkrd *d)
 {
@@ -61,8 +62,32 @@ signals_init(struct tinkrd *d)
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+	sigaction(SIGCHLD, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
+}
+
+/* Find and make the state directory and its parts. */
+static int
+state_init(struct tinkrd *d, char *err, size_t errlen)
+{
+	if (paths_state_dir(d->statedir, sizeof d->statedir, err,
+	    errlen) == -1)
+		return -1;
+	if (snprintf(d->watchdir, sizeof d->watchdir, "%s/watches",
+	    d->statedir) >= (int)sizeof d->watchdir ||
+	    snprintf(d->outboxdir, sizeof d->outboxdir, "%s/outbox",
+	    d->statedir) >= (int)sizeof d->outboxdir ||
+	    snprintf(d->history, sizeof d->history, "%s/history.jsonl",
+	    d->statedir) >= (int)sizeof d->history) {
+		seterr(err, errlen, "state directory path too long");
+		return -1;
+	}
+	if (store_mkdir(d->watchdir, err, errlen) == -1 ||
+	    store_mkdir(d->outboxdir, err, errlen) == -1)
+		return -1;
+	return 0;
 }
 
 /* Load -c FILE, else the first config file found, else the built-in one. */
@@ -272,6 +297,13 @@ main(int argc, char **argv)
 		fatalx("libcurl could not start");
 	}
 	d.sources = sources_new(d.fetcher);
+	if (state_init(&d, err, sizeof err) == -1 ||
+	    watches_init(&d, err, sizeof err) == -1 ||
+	    deliver_init(&d, err, sizeof err) == -1) {
+		notify_parent(&notify, err);
+		control_cleanup(&d);
+		fatalx("%s", err);
+	}
 	if ((d.unix_srv = server_start(&d, d.listenfd, 1, err,
 	    sizeof err)) == NULL) {
 		notify_parent(&notify, err);
@@ -289,6 +321,8 @@ main(int argc, char **argv)
 	server_stop(d.unix_srv);
 	control_cleanup(&d);
 	log_info("stopped");
+	watches_free(&d);
+	deliver_free(&d);
 	sources_free(d.sources);
 	fetcher_free(d.fetcher);
 	config_free(d.conf);

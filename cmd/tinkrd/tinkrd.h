@@ -8,6 +8,14 @@
 #include <jansson.h>
 
 struct config;
+struct cprofile;
+struct delivery;
+struct watch;
+struct dqueue;
+struct attempt;
+struct nhealth;
+struct ntest;
+struct csection;
 struct pidfh;
 struct server;
 struct sources;
@@ -41,6 +49,31 @@ struct tinkrd {
 	struct sources	*sources;	/* what the backends keep between calls */
 	struct fetcher	*fetcher;	/* outbound HTTP: the one multi handle */
 	struct pending	*pending;	/* requests waiting on a source job */
+
+	/* The state directory: watches, the outbox and its history. */
+	char		 statedir[PATH_MAX];
+	char		 watchdir[PATH_MAX];
+	char		 outboxdir[PATH_MAX];
+	char		 history[PATH_MAX];
+
+	/* Watches (watches.c): all of them, and the running ones by due. */
+	struct watch	**watches;
+	size_t		 nwatches;
+	struct watch	**heap;
+	size_t		 nheap;
+	size_t		 heapcap;
+	size_t		 nchecking;	/* watches with a check in flight */
+
+	/* Delivery (deliver.c). */
+	struct dqueue	*queues;	/* pending, per (watch, notifier) */
+	struct attempt	*attempts;	/* in flight */
+	struct delivery	**recent;	/* finished, oldest first */
+	size_t		 nrecent;
+	struct nhealth	*health;	/* per notifier */
+	unsigned long long seq;		/* of the newest notification */
+	long long	 deliver_wake;	/* epoch ms of the next retry, or 0 */
+	int		 deliver_dirty;	/* something to look at now */
+	int		 child_exited;	/* SIGCHLD seen */
 };
 
 /* One request as a handler sees it. */
@@ -57,11 +90,22 @@ struct request {
 	void		*conn;		/* the MHD connection, for query args */
 };
 
+/*
+ * Work a reply waits for: stepped by the loop until done (SOURCE_DONE),
+ * then asked for the answer, then freed (also when never finished).
+ */
+struct job_ops {
+	int		(*step)(void *, long long);
+	json_t		*(*result)(void *, int *);
+	void		(*free)(void *);
+};
+
 /* What a handler answers: a status and a JSON body. */
 struct reply {
 	int		 status;
 	json_t		*json;
-	struct source_job *job;		/* answer when this job finishes */
+	void		*job;		/* answer when this job finishes */
+	const struct job_ops *ops;
 	char		 allow[32];	/* the Allow header of a 405 */
 	void		(*after)(struct tinkrd *);	/* once the reply is sent */
 };
@@ -101,9 +145,65 @@ void		 reply_json(struct reply *, int, json_t *);
 const char	*request_query(struct request *, const char *);
 
 /* route-source.c */
+extern const struct job_ops source_job_ops;
+json_t		*body_object(struct request *, struct reply *);
+const char	*member_string(json_t *, const char *, int *);
+const struct cprofile *request_profile(struct request *, struct reply *,
+		     json_t *);
+long long	 member_int(json_t *, const char *, long long, long long,
+		     long long, struct reply *);
 void		 route_anomalies(struct request *, struct reply *);
 void		 route_logs(struct request *, struct reply *);
 void		 route_metrics(struct request *, struct reply *);
+
+/* watches.c */
+long long	 mono_ms(void);
+struct watch	*watch_find(struct tinkrd *, const char *);
+void		 watch_store(struct tinkrd *, struct watch *);
+void		 watch_schedule(struct tinkrd *, struct watch *);
+void		 watch_halt(struct tinkrd *, struct watch *);
+void		 watch_add(struct tinkrd *, struct watch *);
+void		 watch_drop(struct tinkrd *, struct watch *);
+int		 watches_init(struct tinkrd *, char *, size_t);
+void		 watches_free(struct tinkrd *);
+long long	 watches_timeout(struct tinkrd *);
+int		 watches_run(struct tinkrd *, long long);
+void		 check_done(struct tinkrd *, struct watch *, int, json_t *,
+		     const char *, ...) __attribute__((format(printf, 5, 6)));
+
+/* deliver.c */
+int		 deliver_init(struct tinkrd *, char *, size_t);
+void		 deliver_free(struct tinkrd *);
+void		 deliver_enqueue(struct tinkrd *, struct watch *, json_t *,
+		     json_t *, const char *);
+void		 deliver_run(struct tinkrd *);
+long long	 deliver_timeout(struct tinkrd *);
+void		 deliver_reap(struct tinkrd *);
+size_t		 deliver_cancel_watch(struct tinkrd *, const char *);
+json_t		*deliver_pending_json(struct tinkrd *, const char *);
+int		 deliver_trusted(const struct csection *, const char *);
+void		 deliver_health_json(struct tinkrd *, const char *,
+		     const char *, json_t *);
+struct ntest	*deliver_test(struct tinkrd *, const char *, const char *,
+		     const char *, char *, size_t);
+struct delivery	*deliver_find(struct tinkrd *, const char *);
+int		 deliver_retry(struct tinkrd *, struct delivery *);
+json_t		*deliver_list_json(struct tinkrd *, const char *, int,
+		     size_t);
+extern const struct job_ops test_job_ops;
+
+/* route-watch.c */
+void		 route_watch_start(struct request *, struct reply *);
+void		 route_watch_list(struct request *, struct reply *);
+void		 route_watch_show(struct request *, struct reply *);
+void		 route_watch_stop(struct request *, struct reply *);
+void		 route_watch_delete(struct request *, struct reply *);
+
+/* route-notify.c */
+void		 route_notifier_list(struct request *, struct reply *);
+void		 route_notifier_test(struct request *, struct reply *);
+void		 route_deliveries(struct request *, struct reply *);
+void		 route_delivery_retry(struct request *, struct reply *);
 
 /* route-daemon.c */
 void		 route_health(struct request *, struct reply *);

@@ -43,6 +43,7 @@ request_body(const struct source_params *p, const char *service,
 	else
 		format_duration(p->window, win, sizeof win);
 	body = json_pack("{s:s}", "service", service);
+	*path = "/api/v1/anomalies";
 	switch (p->op) {
 	case SOURCE_DETECT:
 		*path = "/api/v1/anomalies";

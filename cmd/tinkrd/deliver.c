@@ -1,0 +1,1150 @@
+/*
+ * deliver.c -- getting notifications to their notifiers.
+ *
+ * Each notification waits in a queue of its (watch, notifier): only the
+ * head of a queue is attempted, so a resolution never overtakes the firing
+ * it resolves. An attempt is an HTTP POST on the daemon's fetcher (webhook,
+ * discord) or a child process (exec); neither blocks the loop. A failure
+ * that may pass (a timeout, a 5xx, 408, 429, exit 75) is retried after an
+ * exponential backoff with full jitter, honouring Retry-After, until the
+ * notifier's max_age; any other failure is final. Every change of state is
+ * written to the outbox before the loop goes on (outbox.c).
+ */
+
+#include <sys/mman.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "fetch.h"
+#include "log.h"
+#include "notify.h"
+#include "source.h"
+#include "store.h"
+#include "tinkrd.h"
+#include "util.h"
+#include "watch.h"
+
+#define MAX_AGE_DEFAULT		86400	/* seconds */
+#define ATTEMPT_TIMEOUT		10	/* seconds */
+#define RECENT_MAX		1000	/* finished deliveries kept to list */
+#define STDERR_TAIL		200
+
+extern char **environ;
+
+/* The notifications of one (watch, notifier), oldest first. */
+struct dqueue {
+	char		*watch_id;
+	char		*notifier;
+	struct delivery	*head;
+	struct delivery	*tail;
+	struct dqueue	*next;
+};
+
+/* What the daemon knows of a notifier's health. */
+struct nhealth {
+	char		*profile;
+	char		*name;
+	long long	 last_success;	/* epoch seconds */
+	long long	 last_failure;
+	char		*last_error;
+	int		 broken;	/* a discord webhook that is gone */
+	struct nhealth	*next;
+};
+
+/* A test notification's request, answered when its attempt is over. */
+struct ntest {
+	int		 done;
+	int		 status;
+	json_t		*answer;
+	int		 orphan;	/* the request went away first */
+};
+
+/* One attempt in flight. */
+struct attempt {
+	struct delivery	*dl;		/* what is being delivered */
+	struct dqueue	*q;		/* NULL for a test */
+	struct ntest	*test;		/* non-NULL for a test */
+	char		 type[16];	/* webhook, discord, exec */
+	char		 origin[256];	/* for messages */
+	long long	 started;	/* monotonic ms */
+	struct fetch	*fe;
+	pid_t		 pid;		/* exec */
+	int		 errfd;
+	long long	 deadline;	/* monotonic ms */
+	int		 exited;
+	int		 wstatus;
+	int		 killed;
+	struct attempt	*next;
+};
+
+/* Epoch milliseconds. */
+static long long
+epoch_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* --- notifier health --------------------------------------------------- */
+
+static struct nhealth *
+health_of(struct tinkrd *d, const char *profile, const char *name)
+{
+	struct nhealth	*h;
+
+	for (h = d->health; h != NULL; h = h->next)
+		if (strcmp(h->profile, profile) == 0 &&
+		    strcmp(h->name, name) == 0)
+			return h;
+	h = xcalloc(1, sizeof *h);
+	h->profile = xstrdup(profile);
+	h->name = xstrdup(name);
+	h->next = d->health;
+	d->health = h;
+	return h;
+}
+
+static void
+health_note(struct tinkrd *d, const char *profile, const char *name, int ok,
+    const char *result)
+{
+	struct nhealth	*h = health_of(d, profile, name);
+
+	if (ok) {
+		h->last_success = (long long)time(NULL);
+		return;
+	}
+	h->last_failure = (long long)time(NULL);
+	free(h->last_error);
+	h->last_error = xstrdup(result);
+}
+
+/* The health of a notifier as JSON members added to j. */
+void
+deliver_health_json(struct tinkrd *d, const char *profile, const char *name,
+    json_t *j)
+{
+	struct nhealth	*h;
+	char		 t[32];
+
+	for (h = d->health; h != NULL; h = h->next)
+		if (strcmp(h->profile, profile) == 0 &&
+		    strcmp(h->name, name) == 0)
+			break;
+	if (h != NULL && h->last_success > 0) {
+		format_time_iso(h->last_success, t, sizeof t);
+		json_object_set_new(j, "last_success_at", json_string(t));
+	} else
+		json_object_set_new(j, "last_success_at", json_null());
+	if (h != NULL && h->last_failure > 0) {
+		format_time_iso(h->last_failure, t, sizeof t);
+		json_object_set_new(j, "last_failure_at", json_string(t));
+	} else
+		json_object_set_new(j, "last_failure_at", json_null());
+	json_object_set_new(j, "last_error", h != NULL && h->last_error !=
+	    NULL ? json_string(h->last_error) : json_null());
+	json_object_set_new(j, "broken", json_boolean(h != NULL && h->broken));
+}
+
+/* --- queues ------------------------------------------------------------ */
+
+static struct dqueue *
+queue_of(struct tinkrd *d, const char *watch_id, const char *notifier)
+{
+	struct dqueue	*q;
+
+	for (q = d->queues; q != NULL; q = q->next)
+		if (strcmp(q->watch_id, watch_id) == 0 &&
+		    strcmp(q->notifier, notifier) == 0)
+			return q;
+	q = xcalloc(1, sizeof *q);
+	q->watch_id = xstrdup(watch_id);
+	q->notifier = xstrdup(notifier);
+	q->next = d->queues;
+	d->queues = q;
+	return q;
+}
+
+static void
+queue_append(struct tinkrd *d, struct delivery *dl)
+{
+	struct dqueue	*q = queue_of(d, dl->watch_id, dl->notifier);
+
+	dl->next = NULL;
+	if (q->tail != NULL)
+		q->tail->next = dl;
+	else
+		q->head = dl;
+	q->tail = dl;
+	d->deliver_dirty = 1;
+}
+
+/* Keep a finished delivery to list; the oldest ones go. */
+static void
+recent_add(struct tinkrd *d, struct delivery *dl)
+{
+	if (d->nrecent == RECENT_MAX) {
+		delivery_free(d->recent[0]);
+		memmove(d->recent, d->recent + 1,
+		    (RECENT_MAX - 1) * sizeof *d->recent);
+		d->nrecent--;
+	}
+	if (d->recent == NULL)
+		d->recent = xcalloc(RECENT_MAX, sizeof *d->recent);
+	d->recent[d->nrecent++] = dl;
+}
+
+/*
+ * A delivery is over: record it in the history, out of the outbox, off
+ * its queue (it is the head), into the recent list.
+ */
+static void
+finish(struct tinkrd *d, struct dqueue *q, struct delivery *dl,
+    enum dstate state, const char *result)
+{
+	char	 err[512];
+
+	dl->state = state;
+	dl->updated_at = (long long)time(NULL);
+	free(dl->last_result);
+	dl->last_result = xstrdup(result);
+	if (outbox_finish(d->outboxdir, d->history, dl, err,
+	    sizeof err) == -1)
+		log_warnx("notification %s: %s", dl->event_id, err);
+	if (state == D_DELIVERED)
+		log_debug("notification %s of %s delivered by %s: %s",
+		    dl->event_id, dl->watch_id, dl->notifier, result);
+	else
+		log_info("notification %s of %s by %s %s: %s", dl->event_id,
+		    dl->watch_id, dl->notifier, dstate_name(state), result);
+	if (q != NULL) {
+		q->head = dl->next;
+		if (q->head == NULL)
+			q->tail = NULL;
+	}
+	dl->next = NULL;
+	recent_add(d, dl);
+	d->deliver_dirty = 1;
+}
+
+/* --- making notifications ---------------------------------------------- */
+
+/* Queue a notification of a watch's new anomaly set; written first. */
+void
+deliver_enqueue(struct tinkrd *d, struct watch *w, json_t *anomalies,
+    json_t *cleared, const char *status)
+{
+	struct delivery	*dl;
+	char		 err[512];
+
+	dl = delivery_new();
+	delivery_new_id(dl->event_id, sizeof dl->event_id);
+	dl->seq = ++d->seq;
+	dl->watch_id = xstrdup(w->id);
+	dl->service = xstrdup(w->service);
+	dl->profile = xstrdup(w->profile);
+	dl->notifier = xstrdup(w->notifier);
+	dl->destination = w->destination != NULL ?
+	    xstrdup(w->destination) : NULL;
+	dl->payload = notify_payload(w->id, w->service, dl->event_id, status,
+	    anomalies, cleared, 0);
+	dl->state = D_PENDING;
+	dl->created_at = dl->updated_at = (long long)time(NULL);
+	dl->next_at = epoch_ms();
+	if (outbox_save(d->outboxdir, dl, err, sizeof err) == -1)
+		log_warnx("notification %s: %s; it is kept in memory only",
+		    dl->event_id, err);
+	log_info("watch %s: anomalies changed (%s, %zu); notification %s "
+	    "queued for %s", w->id, status, json_array_size(anomalies),
+	    dl->event_id, w->notifier);
+	queue_append(d, dl);
+}
+
+/* Read the outbox and history kept in the state directory. */
+int
+deliver_init(struct tinkrd *d, char *err, size_t errlen)
+{
+	struct delivery	**v;
+	size_t		 i, n;
+
+	v = history_load(d->history, RECENT_MAX, &n);
+	for (i = 0; i < n; i++) {
+		if (v[i]->seq > d->seq)
+			d->seq = v[i]->seq;
+		recent_add(d, v[i]);
+	}
+	free(v);
+	*err = '\0';
+	v = outbox_load(d->outboxdir, &n, (void (*)(const char *))log_warnx,
+	    err, errlen);
+	if (v == NULL && *err != '\0')
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (v[i]->seq > d->seq)
+			d->seq = v[i]->seq;
+		queue_append(d, v[i]);
+	}
+	free(v);
+	if (n > 0)
+		log_info("%zu notifications in the outbox resumed", n);
+	return 0;
+}
+
+/* --- building requests --------------------------------------------------- */
+
+/* Whether a watch's destination may get the notifier's headers/secret. */
+int
+deliver_trusted(const struct csection *sec, const char *dest)
+{
+	const struct ckey	*k;
+	const char		*prefixes[32];
+	size_t			 i, n = 0;
+
+	if (dest == NULL)
+		return 1;
+	if (notify_same_origin(csection_str(sec, "url"), dest))
+		return 1;
+	if ((k = csection_key(sec, "destinations")) == NULL ||
+	    k->v.type != CVAL_ARRAY)
+		return 0;
+	for (i = 0; i < k->v.nitems && n < nitems(prefixes); i++)
+		prefixes[n++] = k->v.items[i].s;
+	return notify_prefix_allowed(dest, prefixes, n);
+}
+
+/* The headers of a webhook POST, in hdrs (freed by the caller). */
+static size_t
+webhook_headers(const struct csection *sec, const struct delivery *dl,
+    const char *body, int trusted, char **hdrs, size_t max)
+{
+	const struct ckey	*k;
+	const char		*secret;
+	char			*sig, err[256];
+	long long		 ts = (long long)time(NULL);
+	size_t			 i, n = 0;
+
+	xasprintf(&hdrs[n++], "webhook-id: %s", dl->event_id);
+	xasprintf(&hdrs[n++], "webhook-timestamp: %lld", ts);
+	if (!trusted)
+		return n;
+	for (i = 0; i < sec->nkeys && n + 1 < max; i++) {
+		k = &sec->keys[i];
+		if (strncmp(k->name, "header_", 7) == 0 &&
+		    k->v.type == CVAL_STRING)
+			xasprintf(&hdrs[n++], "%s: %s", k->name + 7, k->v.s);
+	}
+	if ((secret = csection_str(sec, "secret")) != NULL && n < max) {
+		if ((sig = notify_sign(secret, dl->event_id, ts, body,
+		    strlen(body), err, sizeof err)) != NULL) {
+			xasprintf(&hdrs[n++], "webhook-signature: %s", sig);
+			free(sig);
+		} else
+			log_warnx("notifier %s: %s", dl->notifier, err);
+	}
+	return n;
+}
+
+/* Start an HTTP attempt: webhook or discord. */
+static void
+attempt_http(struct tinkrd *d, struct attempt *a,
+    const struct csection *sec, const struct delivery *dl)
+{
+	struct fetch_req	 req;
+	char			*hdrs[40], *body, *content, *url;
+	const char		*base;
+	json_t			*j;
+	size_t			 i, n = 0;
+
+	memset(&req, 0, sizeof req);
+	if (strcmp(a->type, "discord") == 0) {
+		base = csection_str(sec, "webhook_url");
+		xasprintf(&url, "%s%swait=true", base, strchr(base, '?') !=
+		    NULL ? "&" : "?");
+		content = notify_discord_content(dl->watch_id, dl->service,
+		    json_string_value(json_object_get(dl->payload, "status")),
+		    json_object_get(dl->payload, "anomalies"),
+		    json_object_get(dl->payload, "resolved"));
+		j = json_pack("{s:s}", "content", content);
+		free(content);
+		body = json_dumps(j, JSON_COMPACT);
+		json_decref(j);
+	} else {
+		base = dl->destination != NULL ? dl->destination :
+		    csection_str(sec, "url");
+		url = xstrdup(base);
+		body = json_dumps(dl->payload, JSON_COMPACT);
+		n = webhook_headers(sec, dl, body, deliver_trusted(sec,
+		    dl->destination), hdrs, nitems(hdrs));
+	}
+	url_origin(base, a->origin, sizeof a->origin);
+	req.url = url;
+	req.body = body;
+	req.bodylen = strlen(body);
+	req.content_type = "application/json";
+	req.headers = (const char *const *)hdrs;
+	req.nheaders = n;
+	req.timeout_ms = csection_seconds(sec, "timeout", ATTEMPT_TIMEOUT) *
+	    1000;
+	a->fe = fetch_start(d->fetcher, &req);
+	for (i = 0; i < n; i++) {
+		explicit_bzero(hdrs[i], strlen(hdrs[i]));
+		free(hdrs[i]);
+	}
+	free(url);
+	free(body);
+}
+
+/* A file holding s, at offset 0, for a child's stdin; -1 on failure. */
+static int
+memfile(const char *name, const char *s)
+{
+	size_t	 len = s != NULL ? strlen(s) : 0;
+	ssize_t	 w;
+	int	 fd;
+
+	if ((fd = memfd_create(name, MFD_CLOEXEC)) == -1)
+		return -1;
+	while (len > 0) {
+		if ((w = write(fd, s, len)) == -1) {
+			close(fd);
+			return -1;
+		}
+		s += w;
+		len -= (size_t)w;
+	}
+	lseek(fd, 0, SEEK_SET);
+	return fd;
+}
+
+/* Start an exec attempt: the command, the payload on its stdin. */
+static int
+attempt_exec(struct attempt *a, const struct csection *sec,
+    const struct delivery *dl, char *err, size_t errlen)
+{
+	const struct ckey	*args = csection_key(sec, "args");
+	const char		*cmd = csection_str(sec, "command");
+	const char		*status;
+	char			*body, **argv, *env[4];
+	size_t			 i, nargs;
+	int			 in, nul;
+
+	status = json_string_value(json_object_get(dl->payload, "status"));
+	body = json_dumps(dl->payload, JSON_COMPACT);
+	in = memfile("tinkr-payload", body);
+	free(body);
+	a->errfd = memfile("tinkr-stderr", NULL);
+	if (in == -1 || a->errfd == -1) {
+		seterr(err, errlen, "cannot make the command's input: %s",
+		    strerror(errno));
+		if (in != -1)
+			close(in);
+		return -1;
+	}
+	strlcpy(a->origin, cmd, sizeof a->origin);
+	nargs = args != NULL && args->v.type == CVAL_ARRAY ? args->v.nitems : 0;
+	argv = xcalloc(nargs + 2, sizeof *argv);
+	argv[0] = (char *)cmd;
+	for (i = 0; i < nargs; i++)
+		argv[i + 1] = args->v.items[i].s;
+	xasprintf(&env[0], "TINKR_EVENT_ID=%s", dl->event_id);
+	xasprintf(&env[1], "TINKR_WATCH_ID=%s", dl->watch_id);
+	xasprintf(&env[2], "TINKR_SERVICE=%s", dl->service);
+	xasprintf(&env[3], "TINKR_STATUS=%s", status != NULL ? status : "");
+	switch (a->pid = fork()) {
+	case -1:
+		seterr(err, errlen, "fork: %s", strerror(errno));
+		break;
+	case 0:
+		setsid();
+		nul = open("/dev/null", O_WRONLY);
+		dup2(in, 0);
+		dup2(nul, 1);
+		dup2(a->errfd, 2);
+		for (i = 0; i < 4; i++)
+			putenv(env[i]);
+		signal(SIGPIPE, SIG_DFL);
+		execve(cmd, argv, environ);
+		dprintf(2, "cannot run %s: %s\n", cmd, strerror(errno));
+		_exit(126);
+	}
+	close(in);
+	free(argv);
+	for (i = 0; i < 4; i++)
+		free(env[i]);
+	return a->pid == -1 ? -1 : 0;
+}
+
+/* Free an attempt's own parts. */
+static void
+attempt_free(struct attempt *a)
+{
+	fetch_free(a->fe);
+	if (a->errfd > 0)
+		close(a->errfd);
+	free(a);
+}
+
+/*
+ * Start an attempt at a delivery (or a test); NULL when it cannot start,
+ * with why and whether that is for good (*final).
+ */
+static struct attempt *
+attempt_start(struct tinkrd *d, struct delivery *dl, char *why, size_t len,
+    int *final)
+{
+	const struct cprofile	*prof;
+	const struct csection	*sec;
+	struct nhealth		*h;
+	struct attempt		*a;
+	const char		*type;
+
+	*final = 1;
+	if ((prof = config_profile(d->conf, dl->profile)) == NULL ||
+	    (sec = config_notifier(d->conf, prof, dl->notifier)) == NULL) {
+		seterr(why, len, "notifier '%s' is no longer in profile '%s'",
+		    dl->notifier, dl->profile);
+		return NULL;
+	}
+	h = health_of(d, dl->profile, dl->notifier);
+	if (h->broken) {
+		seterr(why, len, "notifier '%s' is broken: %s", dl->notifier,
+		    h->last_error != NULL ? h->last_error : "?");
+		return NULL;
+	}
+	type = csection_str(sec, "type");
+	a = xcalloc(1, sizeof *a);
+	a->dl = dl;
+	a->errfd = -1;
+	a->started = mono_ms();
+	strlcpy(a->type, type, sizeof a->type);
+	if (strcmp(type, "exec") == 0) {
+		a->deadline = a->started + csection_seconds(sec, "timeout",
+		    ATTEMPT_TIMEOUT) * 1000;
+		if (attempt_exec(a, sec, dl, why, len) == -1) {
+			*final = 0;
+			attempt_free(a);
+			return NULL;
+		}
+	} else
+		attempt_http(d, a, sec, dl);
+	dl->inflight = 1;
+	dl->attempts++;
+	a->next = d->attempts;
+	d->attempts = a;
+	return a;
+}
+
+/* --- judging attempts ---------------------------------------------------- */
+
+enum verdict {
+	V_DELIVERED,
+	V_RETRY,
+	V_FAILED,
+	V_BROKEN		/* failed, and the notifier with it */
+};
+
+/* The last line of what a command wrote to stderr. */
+static void
+stderr_tail(int fd, char *buf, size_t len)
+{
+	char	 tail[STDERR_TAIL + 1], *p;
+	off_t	 end;
+	ssize_t	 n;
+
+	buf[0] = '\0';
+	if ((end = lseek(fd, 0, SEEK_END)) <= 0)
+		return;
+	n = pread(fd, tail, STDERR_TAIL, end > STDERR_TAIL ?
+	    end - STDERR_TAIL : 0);
+	if (n <= 0)
+		return;
+	tail[n] = '\0';
+	while (n > 0 && (tail[n - 1] == '\n' || tail[n - 1] == '\r'))
+		tail[--n] = '\0';
+	for (p = tail; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20)
+			*p = ' ';
+	snprintf(buf, len, ": %s", tail);
+}
+
+/* What an exec attempt came to. */
+static enum verdict
+judge_exec(struct attempt *a, char *result, size_t len)
+{
+	char	 tail[STDERR_TAIL + 8];
+
+	stderr_tail(a->errfd, tail, sizeof tail);
+	if (a->killed) {
+		seterr(result, len, "timed out after %lld ms; killed",
+		    a->deadline - a->started);
+		return V_RETRY;
+	}
+	if (WIFSIGNALED(a->wstatus)) {
+		seterr(result, len, "killed by signal %d%s",
+		    WTERMSIG(a->wstatus), tail);
+		return V_FAILED;
+	}
+	switch (WEXITSTATUS(a->wstatus)) {
+	case 0:
+		seterr(result, len, "exit 0");
+		return V_DELIVERED;
+	case 75:
+		seterr(result, len, "exit 75 (try again later)%s", tail);
+		return V_RETRY;
+	default:
+		seterr(result, len, "exit %d%s", WEXITSTATUS(a->wstatus),
+		    tail);
+		return V_FAILED;
+	}
+}
+
+/* What an HTTP attempt came to; *wait_ms is what the receiver asked. */
+static enum verdict
+judge_http(struct attempt *a, char *result, size_t len, long long *wait_ms)
+{
+	const struct fetch	*fe = a->fe;
+	json_t			*j;
+	double			 ra;
+	long long		 secs;
+
+	*wait_ms = 0;
+	if (fe->status == 0) {
+		seterr(result, len, "%s", fe->error);
+		return V_RETRY;
+	}
+	seterr(result, len, "HTTP %ld", fe->status);
+	if (fe->status >= 200 && fe->status <= 299)
+		return V_DELIVERED;
+	if ((secs = notify_retry_after(fe->retry_after,
+	    (long long)time(NULL))) >= 0)
+		*wait_ms = secs * 1000;
+	if (strcmp(a->type, "discord") == 0 && fe->status == 429 &&
+	    (j = json_loadb(fe->body.s, fe->body.len, 0, NULL)) != NULL) {
+		ra = json_number_value(json_object_get(j, "retry_after"));
+		if (ra > 0 && ra < 86400)
+			*wait_ms = (long long)(ra * 1000);
+		json_decref(j);
+	}
+	if (fe->status >= 500 || fe->status == 408 || fe->status == 429)
+		return V_RETRY;
+	if (fe->status >= 300 && fe->status <= 399) {
+		seterr(result, len, "HTTP %ld (redirects are not followed)",
+		    fe->status);
+		return V_FAILED;
+	}
+	if (strcmp(a->type, "discord") == 0 && fe->status == 404) {
+		seterr(result, len, "HTTP 404: the Discord webhook is gone");
+		return V_BROKEN;
+	}
+	return V_FAILED;
+}
+
+/* The notifier's max_age in seconds. */
+static long long
+max_age_of(struct tinkrd *d, const struct delivery *dl)
+{
+	const struct cprofile	*prof;
+	const struct csection	*sec;
+
+	if ((prof = config_profile(d->conf, dl->profile)) == NULL ||
+	    (sec = config_notifier(d->conf, prof, dl->notifier)) == NULL)
+		return MAX_AGE_DEFAULT;
+	return csection_seconds(sec, "max_age", MAX_AGE_DEFAULT);
+}
+
+/* Act on a finished attempt at a queued delivery. */
+static void
+attempt_done(struct tinkrd *d, struct attempt *a, enum verdict v,
+    const char *result, long long wait_ms)
+{
+	struct delivery	*dl = a->dl;
+	struct nhealth	*h;
+	long long	 now = epoch_ms(), backoff, age;
+	char		 msg[1024], err[512];
+
+	dl->inflight = 0;
+	health_note(d, dl->profile, dl->notifier, v == V_DELIVERED, result);
+	switch (v) {
+	case V_DELIVERED:
+		finish(d, a->q, dl, D_DELIVERED, result);
+		return;
+	case V_BROKEN:
+		h = health_of(d, dl->profile, dl->notifier);
+		h->broken = 1;
+		finish(d, a->q, dl, D_FAILED, result);
+		return;
+	case V_FAILED:
+		finish(d, a->q, dl, D_FAILED, result);
+		return;
+	case V_RETRY:
+		break;
+	}
+	backoff = notify_backoff(dl->attempts, arc4random());
+	if (wait_ms > backoff)
+		backoff = wait_ms;
+	age = max_age_of(d, dl);
+	if (now + backoff > dl->created_at * 1000 + age * 1000) {
+		format_duration(age, err, sizeof err);
+		snprintf(msg, sizeof msg, "gave up after %d attempts in %s: "
+		    "%s", dl->attempts, err, result);
+		finish(d, a->q, dl, D_FAILED, msg);
+		return;
+	}
+	dl->next_at = now + backoff;
+	dl->updated_at = (long long)time(NULL);
+	free(dl->last_result);
+	dl->last_result = xstrdup(result);
+	if (outbox_save(d->outboxdir, dl, err, sizeof err) == -1)
+		log_warnx("notification %s: %s", dl->event_id, err);
+	log_info("notification %s to %s: %s; attempt %d in %lld ms",
+	    dl->event_id, a->origin, result, dl->attempts + 1, backoff);
+}
+
+/* Answer a test notification's request. */
+static void
+test_done(struct attempt *a, enum verdict v, const char *result)
+{
+	struct ntest	*t = a->test;
+	char		 t0[32], detail[1280];
+	long long	 ms = mono_ms() - a->started;
+
+	format_time_iso((long long)time(NULL), t0, sizeof t0);
+	if (v == V_DELIVERED) {
+		t->status = 200;
+		t->answer = json_pack("{s:s, s:s, s:s, s:I, s:s, s:s}",
+		    "notifier", a->dl->notifier, "status", "delivered",
+		    "result", result, "elapsed_ms", (json_int_t)ms,
+		    "sent_at", t0, "event_id", a->dl->event_id);
+	} else {
+		snprintf(detail, sizeof detail, "notifier '%s': test "
+		    "notification to %s failed: %s", a->dl->notifier,
+		    a->origin, result);
+		t->status = 502;
+		t->answer = json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:s}",
+		    "detail", detail, "notifier", a->dl->notifier,
+		    "status", "failed", "result", result,
+		    "elapsed_ms", (json_int_t)ms, "sent_at", t0,
+		    "event_id", a->dl->event_id);
+	}
+	t->done = 1;
+}
+
+/* Judge an attempt that is over and take it off the list. */
+static void
+attempt_over(struct tinkrd *d, struct attempt **ap)
+{
+	struct attempt	*a = *ap;
+	enum verdict	 v;
+	long long	 wait_ms = 0;
+	char		 result[512];
+
+	*ap = a->next;
+	if (a->dl == NULL) {
+		/* Cancelled while in flight: the answer does not matter. */
+		attempt_free(a);
+		return;
+	}
+	if (a->fe != NULL)
+		v = judge_http(a, result, sizeof result, &wait_ms);
+	else
+		v = judge_exec(a, result, sizeof result);
+	if (a->test != NULL) {
+		health_note(d, a->dl->profile, a->dl->notifier,
+		    v == V_DELIVERED, result);
+		if (a->test->orphan) {
+			json_decref(a->test->answer);
+			free(a->test);
+		} else
+			test_done(a, v, result);
+		delivery_free(a->dl);
+	} else
+		attempt_done(d, a, v, result, wait_ms);
+	attempt_free(a);
+	d->deliver_dirty = 1;
+}
+
+/* Collect the children that have exited. */
+void
+deliver_reap(struct tinkrd *d)
+{
+	struct attempt	*a;
+	pid_t		 pid;
+	int		 status;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+		for (a = d->attempts; a != NULL; a = a->next)
+			if (a->pid == pid) {
+				a->exited = 1;
+				a->wstatus = status;
+			}
+	d->deliver_dirty = 1;
+}
+
+/* Look at the attempts in flight; start the ones that are due. */
+void
+deliver_run(struct tinkrd *d)
+{
+	struct attempt	**ap, *a;
+	struct dqueue	**qp, *q;
+	struct delivery	*h;
+	long long	 now = epoch_ms(), mono = mono_ms(), wake = 0;
+	char		 why[512];
+	int		 final;
+
+	for (ap = &d->attempts; (a = *ap) != NULL;) {
+		if (a->fe != NULL ? a->fe->done : a->exited) {
+			attempt_over(d, ap);
+			continue;
+		}
+		if (a->fe == NULL && !a->killed && mono >= a->deadline) {
+			kill(-a->pid, SIGKILL);
+			a->killed = 1;
+		}
+		ap = &a->next;
+	}
+	for (qp = &d->queues; (q = *qp) != NULL;) {
+		if ((h = q->head) == NULL) {
+			*qp = q->next;
+			free(q->watch_id);
+			free(q->notifier);
+			free(q);
+			continue;
+		}
+		qp = &q->next;
+		if (h->inflight)
+			continue;
+		if (h->next_at > now) {
+			if (wake == 0 || h->next_at < wake)
+				wake = h->next_at;
+			continue;
+		}
+		if ((a = attempt_start(d, h, why, sizeof why, &final)) !=
+		    NULL) {
+			a->q = q;
+			continue;
+		}
+		/* It could not start: as a failed attempt. */
+		h->attempts++;
+		if (final) {
+			health_note(d, h->profile, h->notifier, 0, why);
+			finish(d, q, h, D_FAILED, why);
+		} else {
+			struct attempt	 tmp;
+
+			memset(&tmp, 0, sizeof tmp);
+			tmp.dl = h;
+			tmp.q = q;
+			strlcpy(tmp.origin, h->notifier, sizeof tmp.origin);
+			attempt_done(d, &tmp, V_RETRY, why, 0);
+		}
+	}
+	d->deliver_wake = wake;
+	d->deliver_dirty = 0;
+}
+
+/* Milliseconds until deliver_run is due; -1 for none. */
+long long
+deliver_timeout(struct tinkrd *d)
+{
+	struct attempt	*a;
+	long long	 left = -1, t;
+
+	if (d->deliver_dirty)
+		return 0;
+	if (d->deliver_wake > 0) {
+		left = d->deliver_wake - epoch_ms();
+		if (left < 0)
+			left = 0;
+	}
+	for (a = d->attempts; a != NULL; a = a->next)
+		if (a->fe == NULL && !a->killed) {
+			t = a->deadline - mono_ms();
+			if (t < 0)
+				t = 0;
+			if (left < 0 || t < left)
+				left = t;
+		}
+	return left;
+}
+
+/* --- test notifications ---------------------------------------------- */
+
+/* Send a test notification now, outside the outbox; NULL and why. */
+struct ntest *
+deliver_test(struct tinkrd *d, const char *profile, const char *notifier,
+    const char *dest, char *why, size_t len)
+{
+	struct delivery	*dl;
+	struct attempt	*a;
+	json_t		*list, *none;
+	char		 at[32];
+	int		 final;
+
+	dl = delivery_new();
+	delivery_new_id(dl->event_id, sizeof dl->event_id);
+	dl->watch_id = xstrdup("watch-test");
+	dl->service = xstrdup("tinkr-test");
+	dl->profile = xstrdup(profile);
+	dl->notifier = xstrdup(notifier);
+	dl->destination = dest != NULL ? xstrdup(dest) : NULL;
+	format_time_iso((long long)time(NULL), at, sizeof at);
+	list = json_pack("[{s:s, s:s, s:s, s:s, s:s, s:f, s:f}]",
+	    "service", "tinkr-test",
+	    "metric", "tinkr_test",
+	    "description", "a test notification from tinkr",
+	    "severity", "low",
+	    "detected_at", at,
+	    "current_value", 1.0,
+	    "threshold", 0.0);
+	none = json_array();
+	dl->payload = notify_payload(dl->watch_id, dl->service, dl->event_id,
+	    "firing", list, none, 1);
+	json_decref(list);
+	json_decref(none);
+	dl->created_at = dl->updated_at = (long long)time(NULL);
+	if ((a = attempt_start(d, dl, why, len, &final)) == NULL) {
+		delivery_free(dl);
+		return NULL;
+	}
+	a->test = xcalloc(1, sizeof *a->test);
+	return a->test;
+}
+
+static int
+test_step(void *job, long long budget)
+{
+	struct ntest	*t = job;
+
+	(void)budget;
+	return t->done ? SOURCE_DONE : SOURCE_WAITING;
+}
+
+static json_t *
+test_result(void *job, int *status)
+{
+	struct ntest	*t = job;
+	json_t		*j;
+
+	if (t->done < 0) {
+		*status = 503;
+		return json_pack("{s:s}", "detail", "tinkrd is stopping");
+	}
+	*status = t->status;
+	j = t->answer;
+	t->answer = NULL;
+	return j;
+}
+
+static void
+test_free(void *job)
+{
+	struct ntest	*t = job;
+
+	if (t->done) {
+		json_decref(t->answer);
+		free(t);
+	} else
+		t->orphan = 1;
+}
+
+const struct job_ops test_job_ops = { test_step, test_result, test_free };
+
+/* Cancel a deleted watch's pending deliveries; how many. */
+size_t
+deliver_cancel_watch(struct tinkrd *d, const char *watch_id)
+{
+	struct attempt	*a;
+	struct dqueue	*q;
+	size_t		 n = 0;
+
+	for (q = d->queues; q != NULL; q = q->next) {
+		if (strcmp(q->watch_id, watch_id) != 0)
+			continue;
+		while (q->head != NULL) {
+			for (a = d->attempts; a != NULL; a = a->next)
+				if (a->dl == q->head) {
+					/* Its answer is ignored. */
+					a->dl = NULL;
+				}
+			finish(d, q, q->head, D_CANCELLED, "the watch was "
+			    "deleted");
+			n++;
+		}
+	}
+	return n;
+}
+
+/* The pending deliveries of a watch (NULL: all), as a JSON array. */
+json_t *
+deliver_pending_json(struct tinkrd *d, const char *watch_id)
+{
+	struct dqueue	*q;
+	struct delivery	*dl;
+	json_t		*arr = json_array();
+
+	for (q = d->queues; q != NULL; q = q->next) {
+		if (watch_id != NULL && strcmp(q->watch_id, watch_id) != 0)
+			continue;
+		for (dl = q->head; dl != NULL; dl = dl->next)
+			json_array_append_new(arr, delivery_json(dl, 0));
+	}
+	return arr;
+}
+
+/* Free everything; attempts in flight are dropped (their files stay). */
+void
+deliver_free(struct tinkrd *d)
+{
+	struct attempt	*a;
+	struct dqueue	*q;
+	struct nhealth	*h;
+	struct delivery	*dl;
+	size_t		 i;
+
+	while ((a = d->attempts) != NULL) {
+		d->attempts = a->next;
+		if (a->pid > 0 && !a->exited)
+			kill(-a->pid, SIGKILL);
+		if (a->test != NULL) {
+			delivery_free(a->dl);
+			if (a->test->orphan)
+				free(a->test);
+			else
+				a->test->done = -1;
+		}
+		attempt_free(a);
+	}
+	while ((q = d->queues) != NULL) {
+		d->queues = q->next;
+		while ((dl = q->head) != NULL) {
+			q->head = dl->next;
+			delivery_free(dl);
+		}
+		free(q->watch_id);
+		free(q->notifier);
+		free(q);
+	}
+	for (i = 0; i < d->nrecent; i++)
+		delivery_free(d->recent[i]);
+	free(d->recent);
+	while ((h = d->health) != NULL) {
+		d->health = h->next;
+		free(h->profile);
+		free(h->name);
+		free(h->last_error);
+		free(h);
+	}
+}
+
+/* A delivery by event ID: pending first, then the newest finished one. */
+struct delivery *
+deliver_find(struct tinkrd *d, const char *event_id)
+{
+	struct dqueue	*q;
+	struct delivery	*dl;
+	size_t		 i;
+
+	for (q = d->queues; q != NULL; q = q->next)
+		for (dl = q->head; dl != NULL; dl = dl->next)
+			if (strcmp(dl->event_id, event_id) == 0)
+				return dl;
+	for (i = d->nrecent; i > 0; i--)
+		if (strcmp(d->recent[i - 1]->event_id, event_id) == 0)
+			return d->recent[i - 1];
+	return NULL;
+}
+
+/*
+ * Queue a failed or cancelled delivery again, with its event ID, its
+ * attempts counted afresh and its max_age from now. -1 if it is not over
+ * or went through.
+ */
+int
+deliver_retry(struct tinkrd *d, struct delivery *old)
+{
+	struct delivery	*dl;
+	char		 err[512];
+
+	if (old->state != D_FAILED && old->state != D_CANCELLED)
+		return -1;
+	dl = delivery_new();
+	strlcpy(dl->event_id, old->event_id, sizeof dl->event_id);
+	dl->seq = ++d->seq;
+	dl->watch_id = xstrdup(old->watch_id);
+	dl->service = xstrdup(old->service);
+	dl->profile = xstrdup(old->profile);
+	dl->notifier = xstrdup(old->notifier);
+	dl->destination = old->destination != NULL ?
+	    xstrdup(old->destination) : NULL;
+	dl->payload = json_incref(old->payload);
+	dl->state = D_PENDING;
+	dl->created_at = dl->updated_at = (long long)time(NULL);
+	dl->next_at = epoch_ms();
+	if (outbox_save(d->outboxdir, dl, err, sizeof err) == -1)
+		log_warnx("notification %s: %s", dl->event_id, err);
+	/* The old record now reads as what it became. */
+	old->state = D_PENDING;
+	queue_append(d, dl);
+	return 0;
+}
+
+static int
+by_seq_desc(const void *a, const void *b)
+{
+	const struct delivery	*x = *(struct delivery *const *)a;
+	const struct delivery	*y = *(struct delivery *const *)b;
+
+	return x->seq > y->seq ? -1 : x->seq < y->seq;
+}
+
+/*
+ * Deliveries, newest first: of one watch (or all), only pending (1) or
+ * failed (2) ones or all (0), at most limit.
+ */
+json_t *
+deliver_list_json(struct tinkrd *d, const char *watch_id, int which,
+    size_t limit)
+{
+	struct delivery	**v = NULL, *dl;
+	struct dqueue	*q;
+	json_t		*arr = json_array();
+	size_t		 i, n = 0;
+
+	for (q = d->queues; q != NULL; q = q->next)
+		for (dl = q->head; dl != NULL; dl = dl->next) {
+			v = xreallocarray(v, n + 1, sizeof *v);
+			v[n++] = dl;
+		}
+	for (i = 0; i < d->nrecent; i++) {
+		/* A retried record shows as its new pending self. */
+		if (d->recent[i]->state == D_PENDING)
+			continue;
+		v = xreallocarray(v, n + 1, sizeof *v);
+		v[n++] = d->recent[i];
+	}
+	if (n > 1)
+		qsort(v, n, sizeof *v, by_seq_desc);
+	for (i = 0; i < n && json_array_size(arr) < limit; i++) {
+		dl = v[i];
+		if (watch_id != NULL && strcmp(dl->watch_id, watch_id) != 0)
+			continue;
+		if ((which == 1 && dl->state != D_PENDING) ||
+		    (which == 2 && dl->state != D_FAILED))
+			continue;
+		json_array_append_new(arr, delivery_json(dl, 0));
+	}
+	free(v);
+	return arr;
+}

@@ -1,0 +1,389 @@
+/*
+ * watches.c -- the daemon's watches: kept in the state directory, checked
+ * on their intervals from a timer heap, and compared with what they last
+ * notified. A change becomes a notification in the outbox (deliver.c);
+ * checking never waits on delivery.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "config.h"
+#include "log.h"
+#include "notify.h"
+#include "source.h"
+#include "tinkrd.h"
+#include "util.h"
+#include "watch.h"
+
+/* Monotonic milliseconds. */
+long long
+mono_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* --- the timer heap: running watches by when they are due ---------------- */
+
+static void
+heap_swap(struct tinkrd *d, size_t a, size_t b)
+{
+	struct watch	*t = d->heap[a];
+
+	d->heap[a] = d->heap[b];
+	d->heap[b] = t;
+	d->heap[a]->slot = a;
+	d->heap[b]->slot = b;
+}
+
+static void
+heap_up(struct tinkrd *d, size_t i)
+{
+	while (i > 0 && d->heap[(i - 1) / 2]->due > d->heap[i]->due) {
+		heap_swap(d, i, (i - 1) / 2);
+		i = (i - 1) / 2;
+	}
+}
+
+static void
+heap_down(struct tinkrd *d, size_t i)
+{
+	size_t	 l, r, m;
+
+	for (;;) {
+		l = 2 * i + 1;
+		r = l + 1;
+		m = i;
+		if (l < d->nheap && d->heap[l]->due < d->heap[m]->due)
+			m = l;
+		if (r < d->nheap && d->heap[r]->due < d->heap[m]->due)
+			m = r;
+		if (m == i)
+			return;
+		heap_swap(d, i, m);
+		i = m;
+	}
+}
+
+/* Schedule a watch at w->due. */
+static void
+heap_push(struct tinkrd *d, struct watch *w)
+{
+	if (d->nheap == d->heapcap) {
+		d->heapcap = d->heapcap == 0 ? 64 : d->heapcap * 2;
+		d->heap = xreallocarray(d->heap, d->heapcap, sizeof *d->heap);
+	}
+	w->slot = d->nheap;
+	d->heap[d->nheap++] = w;
+	heap_up(d, w->slot);
+}
+
+/* Take a watch off the schedule. */
+static void
+heap_remove(struct tinkrd *d, struct watch *w)
+{
+	size_t	 i = w->slot;
+
+	if (i == (size_t)-1)
+		return;
+	w->slot = (size_t)-1;
+	if (i != --d->nheap) {
+		d->heap[i] = d->heap[d->nheap];
+		d->heap[i]->slot = i;
+		heap_down(d, i);
+		heap_up(d, i);
+	}
+}
+
+/* --- the watch table --------------------------------------------------- */
+
+/* Log a state file that could not be read. */
+static void
+warn_file(const char *msg)
+{
+	log_warnx("%s", msg);
+}
+
+/* Find a watch by ID. */
+struct watch *
+watch_find(struct tinkrd *d, const char *id)
+{
+	size_t	 i;
+
+	for (i = 0; i < d->nwatches; i++)
+		if (strcmp(d->watches[i]->id, id) == 0)
+			return d->watches[i];
+	return NULL;
+}
+
+/* Save a watch, logging a failure: the daemon goes on in memory. */
+void
+watch_store(struct tinkrd *d, struct watch *w)
+{
+	char	 err[512];
+
+	if (watch_save(d->watchdir, w, err, sizeof err) == -1)
+		log_warnx("watch %s: %s", w->id, err);
+}
+
+/* Put a running watch on the schedule, its first check now. */
+void
+watch_schedule(struct tinkrd *d, struct watch *w)
+{
+	w->due = mono_ms();
+	heap_push(d, w);
+}
+
+/* Stop a watch: off the schedule, its check in flight dropped. */
+void
+watch_halt(struct tinkrd *d, struct watch *w)
+{
+	heap_remove(d, w);
+	if (w->job != NULL) {
+		source_job_free(w->job);
+		w->job = NULL;
+		d->nchecking--;
+	}
+}
+
+/* Add a new watch to the table. */
+void
+watch_add(struct tinkrd *d, struct watch *w)
+{
+	d->watches = xreallocarray(d->watches, d->nwatches + 1,
+	    sizeof *d->watches);
+	d->watches[d->nwatches++] = w;
+}
+
+/* Take a watch out of the table and free it. */
+void
+watch_drop(struct tinkrd *d, struct watch *w)
+{
+	size_t	 i;
+
+	watch_halt(d, w);
+	for (i = 0; i < d->nwatches; i++)
+		if (d->watches[i] == w) {
+			d->watches[i] = d->watches[--d->nwatches];
+			break;
+		}
+	watch_free(w);
+}
+
+/* Load the watches kept in the state directory; schedule running ones. */
+int
+watches_init(struct tinkrd *d, char *err, size_t errlen)
+{
+	struct watch	**v;
+	size_t		 i, n;
+
+	if ((v = watch_load_all(d->watchdir, &n, warn_file, err,
+	    errlen)) == NULL && n == 0 && *err != '\0')
+		return -1;
+	for (i = 0; i < n; i++) {
+		watch_add(d, v[i]);
+		if (v[i]->running)
+			watch_schedule(d, v[i]);
+	}
+	free(v);
+	if (n > 0)
+		log_info("%zu watches loaded, %zu running", n, d->nheap);
+	return 0;
+}
+
+/* Free every watch. */
+void
+watches_free(struct tinkrd *d)
+{
+	while (d->nwatches > 0)
+		watch_drop(d, d->watches[0]);
+	free(d->watches);
+	free(d->heap);
+}
+
+/* Milliseconds until the next check is due; -1 for none. */
+long long
+watches_timeout(struct tinkrd *d)
+{
+	long long	 left;
+
+	if (d->nheap == 0)
+		return -1;
+	left = d->heap[0]->due - mono_ms();
+	return left > 0 ? left : 0;
+}
+
+/* --- checks ----------------------------------------------------------- */
+
+/* Start a due watch's check, unless its last one is still running. */
+static void
+check_start(struct tinkrd *d, struct watch *w)
+{
+	const struct cprofile	*prof;
+	struct source_params	 p;
+	char			 err[512];
+	int			 status;
+
+	if (w->job != NULL) {
+		log_debug("watch %s: the last check is still running; this "
+		    "one is skipped", w->id);
+		return;
+	}
+	memset(&p, 0, sizeof p);
+	p.op = SOURCE_DETECT;
+	p.window = w->window;
+	format_duration(w->window, p.window_text, sizeof p.window_text);
+	p.now = (long long)time(NULL);
+	if ((prof = config_profile(d->conf, w->profile)) == NULL) {
+		check_done(d, w, 404, NULL, "profile '%s' is no longer in the "
+		    "configuration", w->profile);
+		return;
+	}
+	if ((w->job = source_start(d->sources, d->conf, prof, w->service, &p,
+	    &status, err, sizeof err)) == NULL) {
+		check_done(d, w, status, NULL, "%s", err);
+		return;
+	}
+	d->nchecking++;
+}
+
+/* The anomaly a watch reports for itself when its source keeps failing. */
+static json_t *
+source_error_anomaly(struct watch *w)
+{
+	json_t	*list = json_array(), *a;
+	char	 at[32], desc[768];
+	size_t	 i;
+
+	json_array_foreach(w->notified, i, a) {
+		const char *m = json_string_value(json_object_get(a, "metric"));
+
+		if (m == NULL || strcmp(m, "tinkr_source_error") != 0)
+			json_array_append(list, a);
+	}
+	format_time_iso((long long)time(NULL), at, sizeof at);
+	snprintf(desc, sizeof desc, "%d checks in a row failed: %s",
+	    w->failures, w->last_error != NULL ? w->last_error : "?");
+	json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s, s:s, "
+	    "s:f, s:f}",
+	    "service", w->service,
+	    "metric", "tinkr_source_error",
+	    "description", desc,
+	    "severity", "high",
+	    "detected_at", at,
+	    "current_value", (double)w->failures,
+	    "threshold", (double)WATCH_BLIND_AFTER));
+	return list;
+}
+
+/*
+ * A check is over: status and answer from the source, or a reason it
+ * could not run. Record it, and notify if the anomaly set changed.
+ */
+void
+check_done(struct tinkrd *d, struct watch *w, int status, json_t *answer,
+    const char *fmt, ...)
+{
+	json_t		*current, *cleared;
+	const char	*detail;
+	char		 why[1024];
+	va_list		 ap;
+	int		 first;
+
+	w->checks++;
+	w->last_run_at = (long long)time(NULL);
+	free(w->last_error);
+	w->last_error = NULL;
+	if (status == 200 && json_is_array(json_object_get(answer,
+	    "anomalies"))) {
+		w->failures = 0;
+		current = json_incref(json_object_get(answer, "anomalies"));
+	} else {
+		if (fmt != NULL) {
+			va_start(ap, fmt);
+			vsnprintf(why, sizeof why, fmt, ap);
+			va_end(ap);
+		} else if ((detail = json_string_value(json_object_get(answer,
+		    "detail"))) != NULL)
+			snprintf(why, sizeof why, "%s", detail);
+		else
+			snprintf(why, sizeof why, "the source answered %d",
+			    status);
+		w->last_error = xstrdup(why);
+		w->failures++;
+		log_info("watch %s: check failed (%d in a row): %s", w->id,
+		    w->failures, why);
+		if (w->failures < WATCH_BLIND_AFTER) {
+			watch_store(d, w);
+			return;
+		}
+		current = source_error_anomaly(w);
+	}
+	first = w->notified == NULL;
+	if (first ? json_array_size(current) > 0 :
+	    anomalies_differ(w->notified, current)) {
+		cleared = anomalies_cleared(w->notified, current);
+		deliver_enqueue(d, w, current, cleared, json_array_size(
+		    current) > 0 ? "firing" : "resolved");
+		json_decref(cleared);
+		w->notifications++;
+	}
+	json_decref(w->notified);
+	w->notified = current;
+	watch_store(d, w);
+}
+
+/* Finish the checks whose source jobs are done; step the others. */
+static int
+checks_step(struct tinkrd *d, long long budget)
+{
+	struct watch	*w;
+	json_t		*answer;
+	size_t		 i;
+	int		 rc, busy = 0, status;
+
+	for (i = 0; i < d->nwatches && d->nchecking > 0; i++) {
+		w = d->watches[i];
+		if (w->job == NULL)
+			continue;
+		if ((rc = source_step(w->job, budget)) != SOURCE_DONE) {
+			busy |= rc == SOURCE_MORE;
+			continue;
+		}
+		answer = source_result(w->job, &status);
+		source_job_free(w->job);
+		w->job = NULL;
+		d->nchecking--;
+		check_done(d, w, status, answer, NULL);
+		json_decref(answer);
+	}
+	return busy;
+}
+
+/*
+ * Start the checks that are due and move those in flight along; 1 when
+ * some check has work left to do now.
+ */
+int
+watches_run(struct tinkrd *d, long long budget)
+{
+	struct watch	*w;
+	long long	 now = mono_ms(), step;
+
+	while (d->nheap > 0 && d->heap[0]->due <= now) {
+		w = d->heap[0];
+		step = w->interval * 1000;
+		/* Due times stay on the grid of the first: no drift. */
+		w->due += step * ((now - w->due) / step + 1);
+		heap_down(d, 0);
+		check_start(d, w);
+	}
+	if (d->nchecking == 0)
+		return 0;
+	return checks_step(d, budget);
+}

@@ -1,0 +1,16 @@
+/* store.h -- crash-safe files in the state directory */
+#ifndef TINKR_STORE_H
+#define TINKR_STORE_H
+
+#include <stddef.h>
+
+/* store.c */
+int	 store_sync_dir(const char *);
+int	 store_mkdir(const char *, char *, size_t);
+int	 store_put(const char *, const char *, const char *, size_t, int,
+	     char *, size_t);
+int	 store_remove(const char *, const char *, char *, size_t);
+int	 store_append(const char *, const char *, size_t, char *, size_t);
+char	*store_get(const char *, const char *, size_t, size_t *);
+
+#endif

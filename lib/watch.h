@@ -1,0 +1,96 @@
+/* watch.h -- watches, the notifications they make, and where both are kept */
+#ifndef TINKR_WATCH_H
+#define TINKR_WATCH_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#define WATCH_INTERVAL_DEFAULT	60
+#define WATCH_INTERVAL_MAX	86400
+#define WATCH_WINDOW_DEFAULT	600
+#define WATCH_BLIND_AFTER	3	/* failed checks before tinkr_source_error */
+
+/* A service polled on an interval, notifying one notifier of changes. */
+struct watch {
+	char		 id[16];	/* "watch-" and 8 hex digits */
+	char		*service;
+	char		*profile;
+	char		*notifier;
+	char		*destination;	/* NULL: the notifier's own */
+	long long	 interval;	/* seconds */
+	long long	 window;	/* seconds */
+	int		 running;
+	long long	 started_at;	/* epoch seconds */
+	long long	 last_run_at;	/* epoch seconds, 0 for never */
+	char		*last_error;	/* of the last check, or NULL */
+	int		 failures;	/* consecutive failed checks */
+	long long	 checks;
+	long long	 notifications;
+	json_t		*notified;	/* anomalies last notified; NULL: none */
+
+	/* The daemon's, not kept. */
+	long long	 due;		/* monotonic ms of the next check */
+	size_t		 slot;		/* its place in the timer heap */
+	void		*job;		/* the check in flight */
+};
+
+/* Where a notification is on its way. */
+enum dstate {
+	D_PENDING,
+	D_DELIVERED,
+	D_FAILED,
+	D_CANCELLED
+};
+
+/* One notification: kept in the outbox until it is delivered or fails. */
+struct delivery {
+	char		 event_id[32];	/* "evt_" and 24 hex digits */
+	unsigned long long seq;		/* order of creation */
+	char		*watch_id;
+	char		*service;
+	char		*profile;
+	char		*notifier;
+	char		*destination;	/* NULL: the notifier's own */
+	json_t		*payload;	/* the webhook body */
+	enum dstate	 state;
+	int		 attempts;
+	long long	 created_at;	/* epoch seconds */
+	long long	 updated_at;
+	long long	 next_at;	/* epoch ms of the next attempt */
+	char		*last_result;	/* "HTTP 500", or NULL before any */
+
+	/* The daemon's, not kept. */
+	int		 inflight;
+	struct delivery	*next;		/* in its (watch, notifier) queue */
+};
+
+/* watch.c */
+struct watch	*watch_new(void);
+void		 watch_free(struct watch *);
+void		 watch_new_id(char *, size_t);
+json_t		*watch_json(const struct watch *);
+struct watch	*watch_from_json(json_t *, char *, size_t);
+int		 watch_save(const char *, const struct watch *, char *, size_t);
+int		 watch_unlink(const char *, const char *, char *, size_t);
+struct watch	**watch_load_all(const char *, size_t *,
+		     void (*)(const char *), char *, size_t);
+int		 anomalies_differ(json_t *, json_t *);
+json_t		*anomalies_cleared(json_t *, json_t *);
+
+/* outbox.c */
+struct delivery	*delivery_new(void);
+void		 delivery_free(struct delivery *);
+void		 delivery_new_id(char *, size_t);
+const char	*dstate_name(enum dstate);
+json_t		*delivery_json(const struct delivery *, int);
+struct delivery	*delivery_from_json(json_t *, char *, size_t);
+int		 outbox_save(const char *, const struct delivery *, char *,
+		     size_t);
+int		 outbox_finish(const char *, const char *, struct delivery *,
+		     char *, size_t);
+struct delivery	**outbox_load(const char *, size_t *,
+		     void (*)(const char *), char *, size_t);
+struct delivery	**history_load(const char *, size_t, size_t *);
+
+#endif
