@@ -2,27 +2,32 @@
 
 /*
  * usage: receiver -p portfile -l logfile [-r dir] [-s status] [-d ms]
+ *	  [-P port]
  *
- * Listens on 127.0.0.1 on a port the kernel picks, writes that port and a
- * newline to portfile (through portfile.tmp and rename) and serves until
- * SIGTERM or SIGINT.
+ * Listens on 127.0.0.1 on a port the kernel picks, or on port with -P,
+ * writes that port and a newline to portfile (through portfile.tmp and
+ * rename) and serves until SIGTERM or SIGINT.
  *
  * Each complete request is appended to logfile as one line of compact JSON,
  * written with a single write(2) before the answer is queued:
  *
- *	{"method":"POST","path":"/x","query":"a=1","headers":{...},"body":"..."}
+ *	{"method":"POST","path":"/x","query":"a=1","headers":{...},"body":"...",
+ *	 "t":1775570463123}
  *
  * Header names are in lower case; a header sent twice has its values joined
  * with ", ". Strings that are not valid UTF-8 have each bad byte replaced
- * with '?'.
+ * with '?'. "t" is when the request had all arrived, in milliseconds since
+ * the epoch.
  *
  * The answer, for a request path /P: with -r, if dir/P is a regular file its
  * content with status 200, or, if dir/P.status exists, with the status on
  * its Nth line for the Nth request to /P (the last line once they run out);
  * if only dir/P.status exists, that status with body {}; otherwise the -s
- * status (200 by default) with body {"ok":true}. Paths containing ".." get
- * 400 and bodies over 2 MiB get 413. With -d every answer waits ms
- * milliseconds, after the request has been logged.
+ * status (200 by default) with body {"ok":true}. With -r, if dir/P.headers
+ * exists, each of its lines "Name: value" is added as a header to every
+ * answer for /P (blank lines and lines without ':' are skipped). Paths
+ * containing ".." get 400 and bodies over 2 MiB get 413. With -d every
+ * answer waits ms milliseconds, after the request has been logged.
  */
 
 #include <sys/types.h>
@@ -87,7 +92,7 @@ static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr, "usage: receiver -p portfile -l logfile [-r dir] "
-	    "[-s status] [-d ms]\n");
+	    "[-s status] [-d ms] [-P port]\n");
 	exit(1);
 }
 
@@ -229,6 +234,16 @@ add_header(void *cls, enum MHD_ValueKind kind, const char *key,
 	return MHD_YES;
 }
 
+/* Epoch milliseconds. */
+static long long
+now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* Append the request to the log as one line. */
 static void
 log_request(struct MHD_Connection *c, const char *method, const char *path,
@@ -238,6 +253,7 @@ log_request(struct MHD_Connection *c, const char *method, const char *path,
 	char	*dump, *line;
 	size_t	 len, off;
 	ssize_t	 n;
+	long long	 t = now_ms();
 
 	headers = json_object();
 	MHD_get_connection_values(c, MHD_HEADER_KIND, add_header, headers);
@@ -250,6 +266,7 @@ log_request(struct MHD_Connection *c, const char *method, const char *path,
 	json_object_set_new(o, "headers", headers);
 	json_object_set_new(o, "body", json_text(req->body == NULL ? "" :
 	    req->body, req->len));
+	json_object_set_new(o, "t", json_integer((json_int_t)t));
 	if ((dump = json_dumps(o, JSON_COMPACT)) == NULL)
 		errx(1, "json_dumps failed");
 	json_decref(o);
@@ -416,6 +433,49 @@ choose_reply(const char *path, unsigned long nth, struct reply *rep)
 	free(file);
 }
 
+/*
+ * Add to r the headers of dir/P.headers for path /P, one "Name: value" a
+ * line, if the file exists.
+ */
+static void
+add_reply_headers(struct MHD_Response *r, const char *path)
+{
+	FILE		*f;
+	char		*file, *base, *line = NULL, *value, *end;
+	size_t		 size = 0;
+
+	if (*path == '/')
+		path++;
+	base = concat(reply_dir, "/");
+	file = concat(base, path);
+	free(base);
+	base = file;
+	file = concat(base, ".headers");
+	free(base);
+	if ((f = fopen(file, "re")) == NULL) {
+		if (errno != ENOENT && errno != ENOTDIR)
+			warn("%s", file);
+		free(file);
+		return;
+	}
+	while (getline(&line, &size, f) != -1) {
+		line[strcspn(line, "\r\n")] = '\0';
+		if ((value = strchr(line, ':')) == NULL || value == line)
+			continue;
+		*value++ = '\0';
+		while (*value == ' ' || *value == '\t')
+			value++;
+		end = value + strlen(value);
+		while (end > value && (end[-1] == ' ' || end[-1] == '\t'))
+			*--end = '\0';
+		if (MHD_add_response_header(r, line, value) == MHD_NO)
+			warnx("%s: cannot add header %s", file, line);
+	}
+	free(line);
+	fclose(f);
+	free(file);
+}
+
 /* Wait the -d delay. */
 static void
 delay(void)
@@ -476,6 +536,8 @@ answer(struct MHD_Connection *c, const char *url, const char *method,
 	}
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
 	    "application/json");
+	if (reply_dir != NULL && strstr(url, "..") == NULL)
+		add_reply_headers(r, url);
 	ret = MHD_queue_response(c, rep.status, r);
 	MHD_destroy_response(r);
 	return ret;
@@ -586,14 +648,18 @@ main(int argc, char **argv)
 	const char			*portfile = NULL, *logfile = NULL;
 	sigset_t			 sigs;
 	int				 ch, sig;
+	long				 listen_port = 0;
 
-	while ((ch = getopt(argc, argv, "d:l:p:r:s:")) != -1) {
+	while ((ch = getopt(argc, argv, "d:l:P:p:r:s:")) != -1) {
 		switch (ch) {
 		case 'd':
 			delay_ms = number_arg(optarg, 0, 3600 * 1000);
 			break;
 		case 'l':
 			logfile = optarg;
+			break;
+		case 'P':
+			listen_port = number_arg(optarg, 1, 65535);
 			break;
 		case 'p':
 			portfile = optarg;
@@ -626,7 +692,7 @@ main(int argc, char **argv)
 
 	memset(&sin, 0, sizeof sin);
 	sin.sin_family = AF_INET;
-	sin.sin_port = htons(0);
+	sin.sin_port = htons((uint16_t)listen_port);
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 
 	mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
