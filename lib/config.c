@@ -351,6 +351,14 @@ csection_seconds(const struct csection *sec, const char *name,
 	return dflt;
 }
 
+/* "a" or "an", for a word that follows it. */
+static const char *
+article(const char *word)
+{
+	return strchr("aeiou", word[0]) != NULL && word[0] != '\0' ?
+	    "an" : "a";
+}
+
 /* Did-you-mean text for a key, or the list of known keys. */
 static void
 key_hint(enum csect_kind kind, const char *type, const char *name,
@@ -390,7 +398,7 @@ key_hint(enum csect_kind kind, const char *type, const char *name,
 	if (best != NULL)
 		snprintf(buf, len, "did you mean '%s'?", bestname);
 	else if (type != NULL)
-		snprintf(buf, len, "keys for a %s %s: %s", type,
+		snprintf(buf, len, "keys for %s %s %s: %s", article(type), type,
 		    sectrule_of(kind)->noun, known);
 	else
 		snprintf(buf, len, "known keys: %s", known);
@@ -451,7 +459,8 @@ wrong_type(struct parse *p, const struct csection *sec, const char *type,
 		    kr->counterpart);
 	else
 		key_hint(sec->kind, type, name, hint, sizeof hint);
-	perr(p, line, "key '%s' does not belong to a %s %s (%s)", name, type,
+	perr(p, line, "key '%s' does not belong to %s %s %s (%s)", name,
+	    article(type), type,
 	    sectrule_of(sec->kind)->noun, hint);
 	return -1;
 }
@@ -1348,8 +1357,9 @@ section_finish(struct parse *p)
 		if (csection_key(sec, kr->name) != NULL)
 			continue;
 		if (kr->ntype != NULL)
-			perr(p, sec->line, "[%s] is missing '%s', which a %s "
-			    "%s needs", sec->name, kr->name, type, sr->noun);
+			perr(p, sec->line, "[%s] is missing '%s', which %s %s "
+			    "%s needs", sec->name, kr->name, article(type), type,
+			    sr->noun);
 		else
 			perr(p, sec->line, "[%s] is missing '%s'", sec->name,
 			    kr->name);

@@ -376,7 +376,9 @@ attempt_http(struct tinkrd *d, struct attempt *a,
 		    json_string_value(json_object_get(dl->payload, "status")),
 		    json_object_get(dl->payload, "anomalies"),
 		    json_object_get(dl->payload, "resolved"));
-		j = json_pack("{s:s}", "content", content);
+		/* A description must not be able to ping anyone. */
+		j = json_pack("{s:s, s:{s:[]}}", "content", content,
+		    "allowed_mentions", "parse");
 		free(content);
 		body = json_dumps(j, JSON_COMPACT);
 		json_decref(j);

@@ -798,10 +798,24 @@ test_schema(void)
 	    "t.toml:2: key 'url' does not belong to a discord notifier (did you "
 	    "mean 'webhook_url'?)", "webhook key before type = discord");
 	is_string(error_of("[profiles.p.notifiers.d]\ntype = \"discord\"\n"
-	    "webhook_url = \"https://h/\"\ntimeout = 5\n"),
-	    "t.toml:4: key 'timeout' does not belong to a discord notifier "
-	    "(keys for a discord notifier: type, webhook_url)", "no close key "
-	    "for the type");
+	    "webhook_url = \"https://h/\"\nsecret = \"s\"\n"),
+	    "t.toml:4: key 'secret' does not belong to a discord notifier "
+	    "(keys for a discord notifier: type, timeout, max_age, "
+	    "webhook_url)", "no close key for the type");
+	is_string(error_of("[profiles.p.notifiers.x]\ntype = \"exec\"\n"
+	    "command = \"page-oncall\"\n"),
+	    "t.toml:3: command must be an absolute path, such as "
+	    "\"/usr/local/bin/page-oncall\"", "an exec command is absolute");
+	is_string(error_of("[profiles.p.notifiers.x]\ntype = \"exec\"\n"
+	    "command = \"/bin/true\"\nargs = \"-v\"\n"),
+	    "t.toml:4: args must be an array of strings, such as [\"--to\", "
+	    "\"ops\"]", "exec args are an array");
+	is_string(error_of("[profiles.p.notifiers.x]\ntype = \"exec\"\n"
+	    "command = \"/bin/true\"\nargs = [\"a\", 2]\n"),
+	    "t.toml:4: args: item 2 is not a string", "exec args are strings");
+	is_string(error_of("[profiles.p.notifiers.x]\ntype = \"exec\"\n"),
+	    "t.toml:1: [profiles.p.notifiers.x] is missing 'command', which an "
+	    "exec notifier needs", "an exec notifier needs a command");
 	is_string(error_of("[profiles.p.notifiers.w]\ntype = \"webhook\"\n\n"
 	    "[profiles.p]\n"),
 	    "t.toml:1: [profiles.p.notifiers.w] is missing 'url', which a "
@@ -811,15 +825,15 @@ test_schema(void)
 	    "which a discord notifier needs", "missing webhook_url");
 	is_string(error_of("[profiles.p.notifiers.n]\nurl = \"https://h/\"\n"),
 	    "t.toml:1: [profiles.p.notifiers.n] needs type = \"...\" (one of "
-	    "webhook, discord)", "missing type");
+	    "webhook, discord, exec)", "missing type");
 	is_string(error_of("[profiles.p.notifiers.n]\ntype = \"slack\"\n"),
-	    "t.toml:2: type 'slack' is not one of webhook, discord",
+	    "t.toml:2: type 'slack' is not one of webhook, discord, exec",
 	    "unknown notifier type");
 	is_string(error_of("[profiles.p.notifiers.w]\ntype = \"webhook\"\n"
 	    "url = \"https://h/\"\ntoken = abc123\n"),
 	    "t.toml:4: unknown key 'token' in [profiles.p.notifiers.w] (keys "
 	    "for a webhook notifier: type, url, header_<Name>, secret, timeout, "
-	    "destinations)", "unknown key named before its value is read");
+	    "max_age, destinations)", "unknown key named before its value is read");
 	is_string(error_of("[profiles.p.notifiers.w]\ntype = \"webhook\"\n"
 	    "url = \"https://h/\"\nsecret = s3cr3t-value\n"),
 	    "t.toml:4: expected a value after 'secret =' (strings need quotes)",
