@@ -191,9 +191,12 @@ outbox_name(const struct delivery *d, char *buf, size_t len)
 	snprintf(buf, len, "%016llu-%s.json", d->seq, d->event_id);
 }
 
-/* Write (or rewrite) a notification's outbox file, flushed. */
+/*
+ * Write (or rewrite) a notification's outbox file; flushed with sync, or
+ * left for the caller to flush with others (store_sync_all).
+ */
 int
-outbox_save(const char *dir, const struct delivery *d, char *err,
+outbox_save(const char *dir, const struct delivery *d, int sync, char *err,
     size_t errlen)
 {
 	json_t	*j = delivery_json(d, 1);
@@ -203,34 +206,29 @@ outbox_save(const char *dir, const struct delivery *d, char *err,
 	text = json_dumps(j, JSON_COMPACT);
 	json_decref(j);
 	outbox_name(d, name, sizeof name);
-	rc = store_put(dir, name, text, strlen(text), 1, err, errlen);
+	rc = store_put(dir, name, text, strlen(text), sync, err, errlen);
 	free(text);
 	return rc;
 }
 
 /*
- * A notification is done (delivered, failed or cancelled): record it in
- * the history, then take it out of the outbox.
+ * Add a finished notification's history line to buf. Once the lines are
+ * in the history file, flushed, the notifications leave the outbox
+ * (outbox_remove): a crash in between sends them again, never not at all.
  */
-int
-outbox_finish(const char *dir, const char *history, struct delivery *d,
-    char *err, size_t errlen)
+void
+outbox_history_line(const struct delivery *d, struct strbuf *buf)
 {
 	json_t	*j = delivery_json(d, 1);
-	char	*text, *line, name[96];
-	int	 rc;
+	char	*text;
 
 	text = json_dumps(j, JSON_COMPACT);
 	json_decref(j);
-	xasprintf(&line, "%s\n", text);
+	strbuf_str(buf, text);
+	strbuf_addc(buf, '\n');
 	free(text);
-	rc = store_append(history, line, strlen(line), err, errlen);
-	free(line);
-	if (rc == -1)
-		return -1;
-	outbox_name(d, name, sizeof name);
-	return store_remove(dir, name, err, errlen);
 }
+
 
 static int
 delivery_cmp(const void *a, const void *b)

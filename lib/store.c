@@ -50,6 +50,24 @@ store_sync_dir(const char *dir)
 	return rc;
 }
 
+/*
+ * Flush everything written to the file system that holds dir: many files
+ * put without sync are made durable at the cost of one flush.
+ */
+int
+store_sync_all(const char *dir)
+{
+	int	 fd, rc;
+
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return -1;
+	rc = syncfs(fd);
+	if (rc == 0)
+		rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
 /* Make dir (0700) if it is not there. */
 int
 store_mkdir(const char *dir, char *err, size_t errlen)
@@ -120,6 +138,18 @@ store_remove(const char *dir, const char *name, char *err, size_t errlen)
 		    strerror(errno));
 		return -1;
 	}
+	return 0;
+}
+
+/* Remove dir/name, the directory unflushed; a missing file is fine. */
+int
+store_unlink(const char *dir, const char *name)
+{
+	char	 path[4096];
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	if (unlink(path) == -1 && errno != ENOENT)
+		return -1;
 	return 0;
 }
 

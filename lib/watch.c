@@ -172,9 +172,10 @@ watch_from_json(json_t *j, char *err, size_t errlen)
 	return w;
 }
 
-/* Write a watch's state file, flushed. */
+/* Write a watch's state file, flushed with sync. */
 int
-watch_save(const char *dir, const struct watch *w, char *err, size_t errlen)
+watch_save(const char *dir, const struct watch *w, int sync, char *err,
+    size_t errlen)
 {
 	json_t	*j = watch_state_json(w);
 	char	*text, name[32];
@@ -183,7 +184,7 @@ watch_save(const char *dir, const struct watch *w, char *err, size_t errlen)
 	text = json_dumps(j, JSON_COMPACT);
 	json_decref(j);
 	snprintf(name, sizeof name, "%s.json", w->id);
-	rc = store_put(dir, name, text, strlen(text), 1, err, errlen);
+	rc = store_put(dir, name, text, strlen(text), sync, err, errlen);
 	free(text);
 	return rc;
 }

@@ -6,6 +6,8 @@
 
 #include <jansson.h>
 
+#include "util.h"
+
 #define WATCH_INTERVAL_DEFAULT	60
 #define WATCH_INTERVAL_MAX	86400
 #define WATCH_WINDOW_DEFAULT	600
@@ -31,6 +33,7 @@ struct watch {
 
 	/* The daemon's, not kept. */
 	long long	 due;		/* monotonic ms of the next check */
+	int		 dirty;		/* its file is behind */
 	size_t		 slot;		/* its place in the timer heap */
 	void		*job;		/* the check in flight */
 };
@@ -71,7 +74,8 @@ void		 watch_free(struct watch *);
 void		 watch_new_id(char *, size_t);
 json_t		*watch_json(const struct watch *);
 struct watch	*watch_from_json(json_t *, char *, size_t);
-int		 watch_save(const char *, const struct watch *, char *, size_t);
+int		 watch_save(const char *, const struct watch *, int, char *,
+		     size_t);
 int		 watch_unlink(const char *, const char *, char *, size_t);
 struct watch	**watch_load_all(const char *, size_t *,
 		     void (*)(const char *), char *, size_t);
@@ -85,10 +89,9 @@ void		 delivery_new_id(char *, size_t);
 const char	*dstate_name(enum dstate);
 json_t		*delivery_json(const struct delivery *, int);
 struct delivery	*delivery_from_json(json_t *, char *, size_t);
-int		 outbox_save(const char *, const struct delivery *, char *,
+int		 outbox_save(const char *, const struct delivery *, int, char *,
 		     size_t);
-int		 outbox_finish(const char *, const char *, struct delivery *,
-		     char *, size_t);
+void		 outbox_history_line(const struct delivery *, struct strbuf *);
 struct delivery	**outbox_load(const char *, size_t *,
 		     void (*)(const char *), char *, size_t);
 struct delivery	**history_load(const char *, size_t, size_t *);

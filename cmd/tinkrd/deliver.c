@@ -214,15 +214,15 @@ static void
 finish(struct tinkrd *d, struct dqueue *q, struct delivery *dl,
     enum dstate state, const char *result)
 {
-	char	 err[512];
-
 	dl->state = state;
 	dl->updated_at = (long long)time(NULL);
 	free(dl->last_result);
 	dl->last_result = xstrdup(result);
-	if (outbox_finish(d->outboxdir, d->history, dl, err,
-	    sizeof err) == -1)
-		log_warnx("notification %s: %s", dl->event_id, err);
+	outbox_history_line(dl, &d->histbuf);
+	d->unlinks = xreallocarray(d->unlinks, d->nunlinks + 1,
+	    sizeof *d->unlinks);
+	xasprintf(&d->unlinks[d->nunlinks++], "%016llu-%s.json", dl->seq,
+	    dl->event_id);
 	if (state == D_DELIVERED)
 		log_debug("notification %s of %s delivered by %s: %s",
 		    dl->event_id, dl->watch_id, dl->notifier, result);
@@ -263,9 +263,10 @@ deliver_enqueue(struct tinkrd *d, struct watch *w, json_t *anomalies,
 	dl->state = D_PENDING;
 	dl->created_at = dl->updated_at = (long long)time(NULL);
 	dl->next_at = epoch_ms();
-	if (outbox_save(d->outboxdir, dl, err, sizeof err) == -1)
+	if (outbox_save(d->outboxdir, dl, 0, err, sizeof err) == -1)
 		log_warnx("notification %s: %s; it is kept in memory only",
 		    dl->event_id, err);
+	d->outbox_unsynced = 1;
 	log_info("watch %s: anomalies changed (%s, %zu); notification %s "
 	    "queued for %s", w->id, status, json_array_size(anomalies),
 	    dl->event_id, w->notifier);
@@ -708,8 +709,9 @@ attempt_done(struct tinkrd *d, struct attempt *a, enum verdict v,
 	dl->updated_at = (long long)time(NULL);
 	free(dl->last_result);
 	dl->last_result = xstrdup(result);
-	if (outbox_save(d->outboxdir, dl, err, sizeof err) == -1)
+	if (outbox_save(d->outboxdir, dl, 0, err, sizeof err) == -1)
 		log_warnx("notification %s: %s", dl->event_id, err);
+	d->outbox_unsynced = 1;
 	log_info("notification %s to %s: %s; attempt %d in %lld ms",
 	    dl->event_id, a->origin, result, dl->attempts + 1, backoff);
 }
@@ -794,6 +796,40 @@ deliver_reap(struct tinkrd *d)
 	d->deliver_dirty = 1;
 }
 
+/*
+ * Make what this turn of the loop wrote durable, in the order that loses
+ * nothing: new and changed outbox files first, with one flush of the file
+ * system for all of them; then the watches' files that record what they
+ * notified; then the history of finished notifications, flushed, and only
+ * then their outbox files removed.
+ */
+void
+state_commit(struct tinkrd *d)
+{
+	char	 err[512];
+	size_t	 i;
+
+	if (d->outbox_unsynced) {
+		if (store_sync_all(d->outboxdir) == -1)
+			log_warn("flushing %s", d->outboxdir);
+		d->outbox_unsynced = 0;
+	}
+	if (d->ndirty > 0)
+		watches_write(d);
+	if (d->histbuf.len == 0)
+		return;
+	if (store_append(d->history, d->histbuf.s, d->histbuf.len, err,
+	    sizeof err) == -1)
+		log_warnx("%s", err);
+	d->histbuf.len = 0;
+	for (i = 0; i < d->nunlinks; i++) {
+		if (store_unlink(d->outboxdir, d->unlinks[i]) == -1)
+			log_warn("%s/%s", d->outboxdir, d->unlinks[i]);
+		free(d->unlinks[i]);
+	}
+	d->nunlinks = 0;
+}
+
 /* Look at the attempts in flight; start the ones that are due. */
 void
 deliver_run(struct tinkrd *d)
@@ -805,6 +841,7 @@ deliver_run(struct tinkrd *d)
 	char		 why[512];
 	int		 final;
 
+	state_commit(d);
 	for (ap = &d->attempts; (a = *ap) != NULL;) {
 		if (a->fe != NULL ? a->fe->done : a->exited) {
 			attempt_over(d, ap);
@@ -854,6 +891,7 @@ deliver_run(struct tinkrd *d)
 	}
 	d->deliver_wake = wake;
 	d->deliver_dirty = 0;
+	state_commit(d);
 }
 
 /* Milliseconds until deliver_run is due; -1 for none. */
@@ -1015,6 +1053,11 @@ deliver_free(struct tinkrd *d)
 	struct delivery	*dl;
 	size_t		 i;
 
+	state_commit(d);
+	if (store_sync_all(d->statedir) == -1)
+		log_warn("flushing %s", d->statedir);
+	free(d->histbuf.s);
+	free(d->unlinks);
 	while ((a = d->attempts) != NULL) {
 		d->attempts = a->next;
 		if (a->pid > 0 && !a->exited)
@@ -1094,8 +1137,9 @@ deliver_retry(struct tinkrd *d, struct delivery *old)
 	dl->state = D_PENDING;
 	dl->created_at = dl->updated_at = (long long)time(NULL);
 	dl->next_at = epoch_ms();
-	if (outbox_save(d->outboxdir, dl, err, sizeof err) == -1)
+	if (outbox_save(d->outboxdir, dl, 0, err, sizeof err) == -1)
 		log_warnx("notification %s: %s", dl->event_id, err);
+	d->outbox_unsynced = 1;
 	/* The old record now reads as what it became. */
 	old->state = D_PENDING;
 	queue_append(d, dl);

@@ -217,7 +217,7 @@ route_watch_start(struct request *req, struct reply *rep)
 			w->interval = interval;
 			w->window = window;
 			watch_schedule(d, w);
-			watch_store(d, w);
+			watch_store_now(d, w);
 			log_info("watch %s resumed", w->id);
 		}
 		break;
@@ -236,7 +236,7 @@ route_watch_start(struct request *req, struct reply *rep)
 		w->running = 1;
 		w->started_at = (long long)time(NULL);
 		watch_add(d, w);
-		watch_store(d, w);
+		watch_store_now(d, w);
 		watch_schedule(d, w);
 		log_info("watch %s started: %s of profile %s every %llds, "
 		    "notifying %s", w->id, service, prof->name, interval,
@@ -314,7 +314,7 @@ route_watch_stop(struct request *req, struct reply *rep)
 	if (w->running) {
 		w->running = 0;
 		watch_halt(req->d, w);
-		watch_store(req->d, w);
+		watch_store_now(req->d, w);
 		log_info("watch %s stopped", w->id);
 	}
 	reply_json(rep, 200, watch_full_json(req->d, w));

@@ -7,6 +7,8 @@
 
 #include <jansson.h>
 
+#include "util.h"
+
 struct config;
 struct cprofile;
 struct delivery;
@@ -63,6 +65,7 @@ struct tinkrd {
 	size_t		 nheap;
 	size_t		 heapcap;
 	size_t		 nchecking;	/* watches with a check in flight */
+	size_t		 ndirty;	/* watches whose files are behind */
 
 	/* Delivery (deliver.c). */
 	struct dqueue	*queues;	/* pending, per (watch, notifier) */
@@ -73,6 +76,10 @@ struct tinkrd {
 	unsigned long long seq;		/* of the newest notification */
 	long long	 deliver_wake;	/* epoch ms of the next retry, or 0 */
 	int		 deliver_dirty;	/* something to look at now */
+	int		 outbox_unsynced; /* outbox files not flushed yet */
+	struct strbuf	 histbuf;	/* history lines not written yet */
+	char		**unlinks;	/* their outbox files, to remove after */
+	size_t		 nunlinks;
 	int		 child_exited;	/* SIGCHLD seen */
 };
 
@@ -160,6 +167,8 @@ void		 route_metrics(struct request *, struct reply *);
 long long	 mono_ms(void);
 struct watch	*watch_find(struct tinkrd *, const char *);
 void		 watch_store(struct tinkrd *, struct watch *);
+void		 watch_store_now(struct tinkrd *, struct watch *);
+void		 watches_write(struct tinkrd *);
 void		 watch_schedule(struct tinkrd *, struct watch *);
 void		 watch_halt(struct tinkrd *, struct watch *);
 void		 watch_add(struct tinkrd *, struct watch *);
@@ -179,6 +188,7 @@ void		 deliver_enqueue(struct tinkrd *, struct watch *, json_t *,
 void		 deliver_run(struct tinkrd *);
 long long	 deliver_timeout(struct tinkrd *);
 void		 deliver_reap(struct tinkrd *);
+void		 state_commit(struct tinkrd *);
 size_t		 deliver_cancel_watch(struct tinkrd *, const char *);
 json_t		*deliver_pending_json(struct tinkrd *, const char *);
 int		 deliver_trusted(const struct csection *, const char *);

@@ -121,14 +121,49 @@ watch_find(struct tinkrd *d, const char *id)
 	return NULL;
 }
 
-/* Save a watch, logging a failure: the daemon goes on in memory. */
+/*
+ * Mark a watch's file as behind: state_commit writes it after the outbox
+ * is flushed, so a crash may repeat a notification but not lose one.
+ */
 void
 watch_store(struct tinkrd *d, struct watch *w)
 {
+	if (!w->dirty) {
+		w->dirty = 1;
+		d->ndirty++;
+	}
+}
+
+/* Write a watch's file now, flushed: before a route answers. */
+void
+watch_store_now(struct tinkrd *d, struct watch *w)
+{
 	char	 err[512];
 
-	if (watch_save(d->watchdir, w, err, sizeof err) == -1)
+	if (watch_save(d->watchdir, w, 1, err, sizeof err) == -1)
 		log_warnx("watch %s: %s", w->id, err);
+	if (w->dirty) {
+		w->dirty = 0;
+		d->ndirty--;
+	}
+}
+
+/* Write the files of the watches that are behind, unflushed. */
+void
+watches_write(struct tinkrd *d)
+{
+	char	 err[512];
+	size_t	 i;
+
+	for (i = 0; i < d->nwatches && d->ndirty > 0; i++) {
+		if (!d->watches[i]->dirty)
+			continue;
+		if (watch_save(d->watchdir, d->watches[i], 0, err,
+		    sizeof err) == -1)
+			log_warnx("watch %s: %s", d->watches[i]->id, err);
+		d->watches[i]->dirty = 0;
+		d->ndirty--;
+	}
 }
 
 /* Put a running watch on the schedule, its first check now. */
@@ -167,6 +202,8 @@ watch_drop(struct tinkrd *d, struct watch *w)
 	size_t	 i;
 
 	watch_halt(d, w);
+	if (w->dirty)
+		d->ndirty--;
 	for (i = 0; i < d->nwatches; i++)
 		if (d->watches[i] == w) {
 			d->watches[i] = d->watches[--d->nwatches];
