@@ -118,6 +118,9 @@ fetcher_new(void)
 	curl_multi_setopt(f->multi, CURLMOPT_SOCKETDATA, f);
 	curl_multi_setopt(f->multi, CURLMOPT_TIMERFUNCTION, fetcher_timer);
 	curl_multi_setopt(f->multi, CURLMOPT_TIMERDATA, f);
+	/* Transfers beyond these wait in libcurl for a connection. */
+	curl_multi_setopt(f->multi, CURLMOPT_MAX_HOST_CONNECTIONS, 16L);
+	curl_multi_setopt(f->multi, CURLMOPT_MAXCONNECTS, 64L);
 	return f;
 }
 

@@ -38,6 +38,7 @@
 #define ATTEMPT_TIMEOUT		10	/* seconds */
 #define RECENT_MAX		1000	/* finished deliveries kept to list */
 #define STDERR_TAIL		200
+#define INFLIGHT_MAX		64	/* attempts at once */
 
 extern char **environ;
 
@@ -546,6 +547,7 @@ attempt_start(struct tinkrd *d, struct delivery *dl, char *why, size_t len,
 	dl->attempts++;
 	a->next = d->attempts;
 	d->attempts = a;
+	d->ninflight++;
 	return a;
 }
 
@@ -755,6 +757,7 @@ attempt_over(struct tinkrd *d, struct attempt **ap)
 	char		 result[512];
 
 	*ap = a->next;
+	d->ninflight--;
 	if (a->dl == NULL) {
 		/* Cancelled while in flight: the answer does not matter. */
 		attempt_free(a);
@@ -864,6 +867,10 @@ deliver_run(struct tinkrd *d)
 		qp = &q->next;
 		if (h->inflight)
 			continue;
+		if (d->ninflight >= INFLIGHT_MAX) {
+			/* Look again when an attempt is over. */
+			continue;
+		}
 		if (h->next_at > now) {
 			if (wake == 0 || h->next_at < wake)
 				wake = h->next_at;

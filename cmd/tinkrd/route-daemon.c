@@ -51,6 +51,7 @@ route_health(struct request *req, struct reply *rep)
 	    "socket", d->sock,
 	    "active_profile", active,
 	    "profiles", profiles);
+	json_object_set_new(j, "watches", watches_stats_json(d));
 	reply_json(rep, 200, j);
 }
 

@@ -33,6 +33,8 @@ enum role {
 	ROLE_SRE_LEAD		/* also administers the daemon */
 };
 
+#define LATE_BUCKETS	1000	/* ms; later checks count in the last */
+
 /* The daemon's one instance: all mutable state lives here. */
 struct tinkrd {
 	struct config	*conf;		/* the running snapshot */
@@ -66,10 +68,13 @@ struct tinkrd {
 	size_t		 heapcap;
 	size_t		 nchecking;	/* watches with a check in flight */
 	size_t		 ndirty;	/* watches whose files are behind */
+	unsigned long long checks_run;
+	unsigned	 late[LATE_BUCKETS + 1];	/* checks by ms late */
 
 	/* Delivery (deliver.c). */
 	struct dqueue	*queues;	/* pending, per (watch, notifier) */
 	struct attempt	*attempts;	/* in flight */
+	size_t		 ninflight;
 	struct delivery	**recent;	/* finished, oldest first */
 	size_t		 nrecent;
 	struct nhealth	*health;	/* per notifier */
@@ -169,6 +174,7 @@ struct watch	*watch_find(struct tinkrd *, const char *);
 void		 watch_store(struct tinkrd *, struct watch *);
 void		 watch_store_now(struct tinkrd *, struct watch *);
 void		 watches_write(struct tinkrd *);
+json_t		*watches_stats_json(struct tinkrd *);
 void		 watch_schedule(struct tinkrd *, struct watch *);
 void		 watch_halt(struct tinkrd *, struct watch *);
 void		 watch_add(struct tinkrd *, struct watch *);

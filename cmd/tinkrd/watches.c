@@ -410,10 +410,13 @@ int
 watches_run(struct tinkrd *d, long long budget)
 {
 	struct watch	*w;
-	long long	 now = mono_ms(), step;
+	long long	 now = mono_ms(), step, late;
 
 	while (d->nheap > 0 && d->heap[0]->due <= now) {
 		w = d->heap[0];
+		late = now - w->due;
+		d->late[late < LATE_BUCKETS ? late : LATE_BUCKETS]++;
+		d->checks_run++;
 		step = w->interval * 1000;
 		/* Due times stay on the grid of the first: no drift. */
 		w->due += step * ((now - w->due) / step + 1);
@@ -423,4 +426,38 @@ watches_run(struct tinkrd *d, long long budget)
 	if (d->nchecking == 0)
 		return 0;
 	return checks_step(d, budget);
+}
+
+/* The quantile q of how late checks started, in ms; -1 before any. */
+static long long
+late_quantile(struct tinkrd *d, double q)
+{
+	unsigned long long	 seen = 0, want;
+	size_t			 i;
+
+	if (d->checks_run == 0)
+		return -1;
+	want = (unsigned long long)(q * (double)d->checks_run);
+	if (want >= d->checks_run)
+		want = d->checks_run - 1;
+	for (i = 0; i <= LATE_BUCKETS; i++) {
+		seen += d->late[i];
+		if (seen > want)
+			return (long long)i;
+	}
+	return LATE_BUCKETS;
+}
+
+/* Counts of the watches and how late their checks start, for /health. */
+json_t *
+watches_stats_json(struct tinkrd *d)
+{
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+	    "total", (json_int_t)d->nwatches,
+	    "running", (json_int_t)d->nheap,
+	    "checking", (json_int_t)d->nchecking,
+	    "checks_run", (json_int_t)d->checks_run,
+	    "late_p50_ms", (json_int_t)late_quantile(d, 0.5),
+	    "late_p99_ms", (json_int_t)late_quantile(d, 0.99),
+	    "late_max_ms", (json_int_t)late_quantile(d, 1.0));
 }
