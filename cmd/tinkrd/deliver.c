@@ -440,8 +440,8 @@ attempt_exec(struct attempt *a, const struct csection *sec,
 	const struct ckey	*args = csection_key(sec, "args");
 	const char		*cmd = csection_str(sec, "command");
 	const char		*status;
-	char			*body, **argv, *env[4];
-	size_t			 i, nargs;
+	char			*body, **argv, **envp, *failmsg;
+	size_t			 i, nargs, nenv;
 	int			 in, nul;
 
 	status = json_string_value(json_object_get(dl->payload, "status"));
@@ -462,10 +462,18 @@ attempt_exec(struct attempt *a, const struct csection *sec,
 	argv[0] = (char *)cmd;
 	for (i = 0; i < nargs; i++)
 		argv[i + 1] = args->v.items[i].s;
-	xasprintf(&env[0], "TINKR_EVENT_ID=%s", dl->event_id);
-	xasprintf(&env[1], "TINKR_WATCH_ID=%s", dl->watch_id);
-	xasprintf(&env[2], "TINKR_SERVICE=%s", dl->service);
-	xasprintf(&env[3], "TINKR_STATUS=%s", status != NULL ? status : "");
+	/* The environment is built here: the child only calls what is safe. */
+	for (nenv = 0; environ[nenv] != NULL; nenv++)
+		;
+	envp = xcalloc(nenv + 5, sizeof *envp);
+	for (i = 0; i < nenv; i++)
+		envp[i] = environ[i];
+	xasprintf(&envp[nenv], "TINKR_EVENT_ID=%s", dl->event_id);
+	xasprintf(&envp[nenv + 1], "TINKR_WATCH_ID=%s", dl->watch_id);
+	xasprintf(&envp[nenv + 2], "TINKR_SERVICE=%s", dl->service);
+	xasprintf(&envp[nenv + 3], "TINKR_STATUS=%s", status != NULL ?
+	    status : "");
+	xasprintf(&failmsg, "cannot run %s\n", cmd);
 	switch (a->pid = fork()) {
 	case -1:
 		seterr(err, errlen, "fork: %s", strerror(errno));
@@ -476,17 +484,18 @@ attempt_exec(struct attempt *a, const struct csection *sec,
 		dup2(in, 0);
 		dup2(nul, 1);
 		dup2(a->errfd, 2);
-		for (i = 0; i < 4; i++)
-			putenv(env[i]);
 		signal(SIGPIPE, SIG_DFL);
-		execve(cmd, argv, environ);
-		dprintf(2, "cannot run %s: %s\n", cmd, strerror(errno));
+		signal(SIGCHLD, SIG_DFL);
+		execve(cmd, argv, envp);
+		(void)write(2, failmsg, strlen(failmsg));
 		_exit(126);
 	}
 	close(in);
 	free(argv);
-	for (i = 0; i < 4; i++)
-		free(env[i]);
+	for (i = nenv; i < nenv + 4; i++)
+		free(envp[i]);
+	free(envp);
+	free(failmsg);
 	return a->pid == -1 ? -1 : 0;
 }
 
