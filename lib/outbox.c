@@ -90,8 +90,8 @@ delivery_json(const struct delivery *d, int full)
 	json_t		*j;
 
 	if (full)
-		return json_pack("{s:i, s:s, s:I, s:s, s:s, s:s, s:s, s:s?,"
-		    " s:s, s:i, s:I, s:I, s:I, s:s?, s:O}",
+		return json_pack("{s:i, s:s, s:I, s:s, s:s, s:s, s:s, s:s*,"
+		    " s:s, s:i, s:I, s:I, s:I, s:s*, s:O}",
 		    "version", 1,
 		    "event_id", d->event_id,
 		    "seq", (json_int_t)d->seq,
@@ -133,30 +133,38 @@ delivery_from_json(json_t *j, char *err, size_t errlen)
 {
 	struct delivery	*d;
 	const char	*id, *watch, *service, *profile, *notifier, *state;
-	const char	*dest = NULL, *last = NULL;
+	const char	*dest, *last;
 	json_int_t	 seq, created, updated, next;
-	json_t		*payload;
+	json_t		*payload, *jdest = NULL, *jlast = NULL;
 	json_error_t	 jerr;
 	int		 attempts;
 	size_t		 i;
 
 	if (json_unpack_ex(j, &jerr, 0, "{s:s, s:I, s:s, s:s, s:s, s:s,"
-	    " s?:s, s:s, s:i, s:I, s:I, s:I, s?:s, s:o}",
+	    " s?:o, s:s, s:i, s:I, s:I, s:I, s?:o, s:o}",
 	    "event_id", &id,
 	    "seq", &seq,
 	    "watch_id", &watch,
 	    "service", &service,
 	    "profile", &profile,
 	    "notifier", &notifier,
-	    "destination", &dest,
+	    "destination", &jdest,
 	    "state", &state,
 	    "attempts", &attempts,
 	    "created_at", &created,
 	    "updated_at", &updated,
 	    "next_at", &next,
-	    "last_result", &last,
+	    "last_result", &jlast,
 	    "payload", &payload) == -1) {
 		seterr(err, errlen, "%s", jerr.text);
+		return NULL;
+	}
+	dest = json_string_value(jdest);
+	last = json_string_value(jlast);
+	if ((jdest != NULL && dest == NULL && !json_is_null(jdest)) ||
+	    (jlast != NULL && last == NULL && !json_is_null(jlast))) {
+		seterr(err, errlen, "destination and last_result must be "
+		    "strings");
 		return NULL;
 	}
 	if (strncmp(id, "evt_", 4) != 0 || strlen(id) >= 32 ||

@@ -93,8 +93,8 @@ watch_json(const struct watch *w)
 static json_t *
 watch_state_json(const struct watch *w)
 {
-	return json_pack("{s:i, s:s, s:s, s:s, s:s, s:s?, s:I, s:I, s:b, s:I,"
-	    " s:I, s:s?, s:i, s:I, s:I, s:O?}",
+	return json_pack("{s:i, s:s, s:s, s:s, s:s, s:s*, s:I, s:I, s:b, s:I,"
+	    " s:I, s:s*, s:i, s:I, s:I, s:O*}",
 	    "version", 1,
 	    "watch_id", w->id,
 	    "service", w->service,
@@ -118,31 +118,39 @@ struct watch *
 watch_from_json(json_t *j, char *err, size_t errlen)
 {
 	struct watch	*w;
-	const char	*id, *service, *profile, *notifier, *dest = NULL;
-	const char	*lasterr = NULL;
+	const char	*id, *service, *profile, *notifier, *dest;
+	const char	*lasterr;
 	json_int_t	 interval, window, started, lastrun, checks, notes;
-	json_t		*notified = NULL;
+	json_t		*notified = NULL, *jdest = NULL, *jerrv = NULL;
 	json_error_t	 jerr;
 	int		 running, failures;
 
-	if (json_unpack_ex(j, &jerr, 0, "{s:s, s:s, s:s, s:s, s?:s, s:I, s:I,"
-	    " s:b, s:I, s:I, s?:s, s:i, s:I, s:I, s?:o}",
+	if (json_unpack_ex(j, &jerr, 0, "{s:s, s:s, s:s, s:s, s?:o, s:I, s:I,"
+	    " s:b, s:I, s:I, s?:o, s:i, s:I, s:I, s?:o}",
 	    "watch_id", &id,
 	    "service", &service,
 	    "profile", &profile,
 	    "notifier", &notifier,
-	    "destination", &dest,
+	    "destination", &jdest,
 	    "interval_seconds", &interval,
 	    "window_seconds", &window,
 	    "running", &running,
 	    "started_at", &started,
 	    "last_run_at", &lastrun,
-	    "last_error", &lasterr,
+	    "last_error", &jerrv,
 	    "consecutive_failures", &failures,
 	    "checks", &checks,
 	    "notifications", &notes,
 	    "notified", &notified) == -1) {
 		seterr(err, errlen, "%s", jerr.text);
+		return NULL;
+	}
+	dest = json_string_value(jdest);
+	lasterr = json_string_value(jerrv);
+	if ((jdest != NULL && dest == NULL && !json_is_null(jdest)) ||
+	    (jerrv != NULL && lasterr == NULL && !json_is_null(jerrv))) {
+		seterr(err, errlen, "destination and last_error must be "
+		    "strings");
 		return NULL;
 	}
 	if (strncmp(id, "watch-", 6) != 0 || strlen(id) != 14 ||

@@ -1,0 +1,116 @@
+/*
+ * fuzz-notify.c -- libFuzzer harness: what tinkrd reads from receivers and
+ * from its own state files. The first byte chooses the parser:
+ *	0: a Retry-After value		1: two URLs, same origin?
+ *	2: a URL against prefixes	3: a watch's state file
+ *	4: an outbox file		5: a Discord message's anomalies
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "notify.h"
+#include "util.h"
+#include "watch.h"
+
+int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+/* The input from the second byte as a string. */
+static char *
+text_of(const uint8_t *data, size_t size)
+{
+	char	*s = malloc(size);
+
+	if (s == NULL)
+		abort();
+	memcpy(s, data + 1, size - 1);
+	s[size - 1] = '\0';
+	return s;
+}
+
+/* A parsed state file must print and parse back the same. */
+static void
+state_file(const char *s, int outbox)
+{
+	struct delivery	*d, *d2;
+	struct watch	*w;
+	json_t		*j, *j2, *p;
+	char		 err[256];
+
+	if ((j = json_loads(s, 0, NULL)) == NULL)
+		return;
+	if (outbox) {
+		if ((d = delivery_from_json(j, err, sizeof err)) != NULL) {
+			j2 = delivery_json(d, 1);
+			if ((d2 = delivery_from_json(j2, err,
+			    sizeof err)) == NULL)
+				abort();
+			p = delivery_json(d2, 0);
+			json_decref(p);
+			delivery_free(d2);
+			json_decref(j2);
+			delivery_free(d);
+		}
+	} else if ((w = watch_from_json(j, err, sizeof err)) != NULL) {
+		p = watch_json(w);
+		json_decref(p);
+		watch_free(w);
+	}
+	json_decref(j);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const char	*prefixes[4];
+	char		*s, *nl, *c;
+	json_t		*j;
+	long long	 v;
+	size_t		 n = 0;
+
+	if (size < 1)
+		return 0;
+	s = text_of(data, size);
+	switch (data[0] % 6) {
+	case 0:
+		v = notify_retry_after(s, 1764200000);
+		if (v < -1 || v > NOTIFY_RETRY_AFTER_MAX)
+			abort();
+		break;
+	case 1:
+		if ((nl = strchr(s, '\n')) != NULL) {
+			*nl = '\0';
+			if (notify_same_origin(s, nl + 1) !=
+			    notify_same_origin(nl + 1, s))
+				abort();
+		}
+		break;
+	case 2:
+		for (c = s; n < 4 && (nl = strchr(c, '\n')) != NULL; c = nl + 1) {
+			*nl = '\0';
+			prefixes[n++] = c;
+		}
+		(void)notify_prefix_allowed(c, prefixes, n);
+		break;
+	case 3:
+	case 4:
+		state_file(s, data[0] % 6 == 4);
+		break;
+	case 5:
+		if ((j = json_loads(s, 0, NULL)) != NULL) {
+			c = notify_discord_content("watch-00000000", "svc",
+			    "firing", j, j);
+			if (strlen(c) > NOTIFY_DISCORD_MAX)
+				abort();
+			free(c);
+			json_decref(j);
+		}
+		break;
+	}
+	free(s);
+	return 0;
+}
