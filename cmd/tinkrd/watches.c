@@ -217,15 +217,23 @@ int
 watches_init(struct tinkrd *d, char *err, size_t errlen)
 {
 	struct watch	**v;
+	long long	 now, next;
 	size_t		 i, n;
 
 	if ((v = watch_load_all(d->watchdir, &n, warn_file, err,
 	    errlen)) == NULL && n == 0 && *err != '\0')
 		return -1;
+	now = (long long)time(NULL);
 	for (i = 0; i < n; i++) {
 		watch_add(d, v[i]);
-		if (v[i]->running)
-			watch_schedule(d, v[i]);
+		if (!v[i]->running)
+			continue;
+		/* Keep the cadence it had: due an interval after its last. */
+		v[i]->due = mono_ms();
+		next = v[i]->last_run_at + v[i]->interval;
+		if (v[i]->last_run_at > 0 && next > now)
+			v[i]->due += (next - now) * 1000;
+		heap_push(d, v[i]);
 	}
 	free(v);
 	if (n > 0)
@@ -414,7 +422,7 @@ watches_run(struct tinkrd *d, long long budget)
 
 	while (d->nheap > 0 && d->heap[0]->due <= now) {
 		w = d->heap[0];
-		late = now - w->due;
+		late = mono_ms() - w->due;
 		d->late[late < LATE_BUCKETS ? late : LATE_BUCKETS]++;
 		d->checks_run++;
 		step = w->interval * 1000;
