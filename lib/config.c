@@ -53,7 +53,10 @@ enum kcheck {
 	K_NUMBER,		/* a finite integer or float */
 	K_FRACTION,		/* a number between 0 and 1, both excluded */
 	K_STRINGS,		/* a one-line array of strings */
-	K_ABSPATH		/* an absolute path */
+	K_ABSPATH,		/* an absolute path */
+	K_LISTEN,		/* host:port */
+	K_SHA256,		/* 64 hex digits */
+	K_ROLES			/* a non-empty array of role names */
 };
 
 #define KR_PREFIX	0x1	/* name is a prefix: header_<Name> */
@@ -100,6 +103,9 @@ static const char *const rkinds[] = {	/* in enum rule_kind's order */
 };
 static const char *const directions[] = {
 	"above", "below", NULL
+};
+static const char *const roles[] = {
+	"viewer", "oncall", "sre-lead", NULL
 };
 static const char *const severities[] = {	/* as severity_name() */
 	"low", "medium", "high", "critical", NULL
@@ -156,6 +162,13 @@ static const struct keyrule keyrules[] = {
 	{ "high", CSECT_RULE, NULL, K_NUMBER, NULL, 0, NULL },
 	{ "critical", CSECT_RULE, NULL, K_NUMBER, NULL, 0, NULL },
 	{ "unit", CSECT_RULE, NULL, K_STRING, NULL, 0, NULL },
+	{ "listen", CSECT_SERVER, NULL, K_LISTEN, NULL, 0, NULL },
+	{ "tls_cert", CSECT_SERVER, NULL, K_STRING, NULL, 0, NULL },
+	{ "tls_key", CSECT_SERVER, NULL, K_STRING, NULL, 0, NULL },
+	{ "url", CSECT_SERVER, NULL, K_URL, NULL, 0, NULL },
+	{ "token", CSECT_SERVER, NULL, K_STRING, NULL, KR_SECRET, NULL },
+	{ "hash", CSECT_AUTHKEY, NULL, K_SHA256, NULL, KR_REQUIRED, NULL },
+	{ "roles", CSECT_AUTHKEY, NULL, K_ROLES, roles, KR_REQUIRED, NULL },
 };
 
 /* Indexed by kind. */
@@ -168,6 +181,10 @@ static const struct sectrule sectrules[] = {
 	    "notifier", "type", ntypes, NULL },
 	[CSECT_RULE] = { "profiles.*.services.*.rules.*", CSECT_RULE, "rule",
 	    "kind", rkinds, NULL },
+	[CSECT_SERVER] = { "server", CSECT_SERVER, "server section", NULL,
+	    NULL, NULL },
+	[CSECT_AUTHKEY] = { "auth.keys.*", CSECT_AUTHKEY, "key", NULL, NULL,
+	    NULL },
 };
 
 #define RULE_QUANTILE_DEFAULT	0.99
@@ -190,6 +207,9 @@ struct parse {
 };
 
 static int	check_strings(struct parse *, const struct ckey *);
+static int	check_listen(struct parse *, const struct ckey *);
+static int	check_roles(struct parse *, const struct keyrule *,
+		    const struct ckey *);
 static void	perr(struct parse *, unsigned, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 static void	add_warning(struct config *, const char *, ...)
@@ -821,6 +841,19 @@ check_key(struct parse *p, const struct keyrule *kr, const struct ckey *k,
 		return check_number(p, k, 1);
 	case K_STRINGS:
 		return check_strings(p, k);
+	case K_LISTEN:
+		return check_listen(p, k);
+	case K_SHA256:
+		if (k->v.type != CVAL_STRING || strlen(k->v.s) != 64 ||
+		    strspn(k->v.s, "0123456789abcdef") != 64) {
+			perr(p, k->line, "%s must be the SHA-256 of the token in "
+			    "64 lower-case hex digits, as \"tinkr token new\" "
+			    "prints it", k->name);
+			return -1;
+		}
+		return 0;
+	case K_ROLES:
+		return check_roles(p, kr, k);
 	case K_ABSPATH:
 		if (k->v.type != CVAL_STRING || k->v.s[0] != '/') {
 			perr(p, k->line, "%s must be an absolute path, such as "
@@ -828,6 +861,54 @@ check_key(struct parse *p, const struct keyrule *kr, const struct ckey *k,
 			return -1;
 		}
 		return 0;
+	}
+	return 0;
+}
+
+/* Check a listen address: host:port, [v6]:port or :port. */
+static int
+check_listen(struct parse *p, const struct ckey *k)
+{
+	const char	*colon;
+	char		*end;
+	long		 port;
+
+	if (k->v.type != CVAL_STRING || (colon = strrchr(k->v.s, ':')) ==
+	    NULL) {
+		perr(p, k->line, "%s must be \"HOST:PORT\", such as "
+		    "\"127.0.0.1:8000\"", k->name);
+		return -1;
+	}
+	port = strtol(colon + 1, &end, 10);
+	if (colon[1] == '\0' || *end != '\0' || port < 1 || port > 65535) {
+		perr(p, k->line, "%s: the port must be a number from 1 to "
+		    "65535, as in \"127.0.0.1:8000\"", k->name);
+		return -1;
+	}
+	return 0;
+}
+
+/* Check a non-empty array of role names. */
+static int
+check_roles(struct parse *p, const struct keyrule *kr, const struct ckey *k)
+{
+	size_t	 i, j;
+
+	if (k->v.type != CVAL_ARRAY || k->v.nitems == 0) {
+		perr(p, k->line, "%s must be an array of roles, such as "
+		    "[\"oncall\"]", k->name);
+		return -1;
+	}
+	for (i = 0; i < k->v.nitems; i++) {
+		for (j = 0; kr->choices[j] != NULL; j++)
+			if (k->v.items[i].type == CVAL_STRING &&
+			    strcmp(k->v.items[i].s, kr->choices[j]) == 0)
+				break;
+		if (kr->choices[j] == NULL) {
+			perr(p, k->line, "%s: item %zu is not a role (roles "
+			    "are viewer, oncall and sre-lead)", k->name, i + 1);
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -1095,8 +1176,9 @@ unknown_section(struct parse *p, const char *name, char **parts,
 		    name, best);
 	else
 		perr(p, p->line, "unknown section [%s] (sections are "
-		    "[profiles.NAME], [profiles.NAME.services.NAME] and "
-		    "[profiles.NAME.notifiers.NAME])", name);
+		    "[profiles.NAME], [profiles.NAME.services.NAME], "
+		    "[profiles.NAME.notifiers.NAME], [server] and "
+		    "[auth.keys.NAME])", name);
 }
 
 /* Start a new [section]; its keys follow. */
@@ -1128,17 +1210,23 @@ section_open(struct parse *p, const struct tline *tl)
 			return -1;
 		}
 	}
-	pi = profile_get(p->cfg, tl->parts[1]);
 	p->cfg->sections = xreallocarray(p->cfg->sections,
 	    p->cfg->nsections + 1, sizeof *p->cfg->sections);
 	sec = &p->cfg->sections[p->cfg->nsections];
 	memset(sec, 0, sizeof *sec);
 	sec->name = name;
 	sec->kind = sr->kind;
+	sec->line = p->line;
+	if (sr->kind == CSECT_SERVER || sr->kind == CSECT_AUTHKEY) {
+		if (sr->kind == CSECT_AUTHKEY)
+			sec->sub = xstrdup(tl->parts[2]);
+		p->cur = (long)p->cfg->nsections++;
+		return 0;
+	}
+	pi = profile_get(p->cfg, tl->parts[1]);
 	sec->profile = xstrdup(tl->parts[1]);
 	sec->sub = sr->kind != CSECT_PROFILE ? xstrdup(tl->parts[3]) : NULL;
 	sec->item = sr->kind == CSECT_RULE ? xstrdup(tl->parts[5]) : NULL;
-	sec->line = p->line;
 	prof = &p->cfg->profiles[pi];
 	if (sr->kind == CSECT_PROFILE)
 		prof->line = p->line;
@@ -2199,10 +2287,10 @@ notifier_json(const struct csection *sec)
 	size_t			 i;
 
 	j = json_object();
-	json_object_set_new(j, "name", json_string(sec->sub));
-	k = csection_key(sec, "type");
-	json_object_set_new(j, "type", k != NULL ? ckey_json(sec, k) :
-	    json_null());
+	if (sec->sub != NULL)
+		json_object_set_new(j, "name", json_string(sec->sub));
+	if ((k = csection_key(sec, "type")) != NULL)
+		json_object_set_new(j, "type", ckey_json(sec, k));
 	for (i = 0; i < sec->nkeys; i++) {
 		k = &sec->keys[i];
 		if (strcmp(k->name, "type") != 0)
@@ -2228,6 +2316,12 @@ config_profile_json(const struct config *cfg, const struct cprofile *prof)
 	else
 		json_object_set_new(j, "backend", json_string(prof->backend));
 	json_object_set_new(j, "active", json_boolean(prof->active));
+	for (i = 0; sec != NULL && i < sec->nkeys; i++) {
+		k = &sec->keys[i];
+		if (strcmp(k->name, "backend") != 0 &&
+		    strcmp(k->name, "active") != 0)
+			json_object_set_new(j, k->name, ckey_json(sec, k));
+	}
 	list = json_array();
 	for (i = 0; i < prof->nservices; i++)
 		json_array_append_new(list,
@@ -2258,5 +2352,15 @@ config_json(const struct config *cfg)
 		json_array_append_new(list,
 		    config_profile_json(cfg, &cfg->profiles[i]));
 	json_object_set_new(j, "profiles", list);
+	list = json_array();
+	for (i = 0; i < cfg->nsections; i++) {
+		if (cfg->sections[i].kind == CSECT_SERVER)
+			json_object_set_new(j, "server",
+			    notifier_json(&cfg->sections[i]));
+		else if (cfg->sections[i].kind == CSECT_AUTHKEY)
+			json_array_append_new(list,
+			    notifier_json(&cfg->sections[i]));
+	}
+	json_object_set_new(j, "auth_keys", list);
 	return j;
 }

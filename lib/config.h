@@ -39,15 +39,17 @@ enum csect_kind {
 	CSECT_PROFILE,		/* [profiles.P] */
 	CSECT_SERVICE,		/* [profiles.P.services.S] */
 	CSECT_NOTIFIER,		/* [profiles.P.notifiers.N] */
-	CSECT_RULE		/* [profiles.P.services.S.rules.R] */
+	CSECT_RULE,		/* [profiles.P.services.S.rules.R] */
+	CSECT_SERVER,		/* [server] */
+	CSECT_AUTHKEY		/* [auth.keys.SUBJECT] */
 };
 
 /* One [section] and its keys, in file order. */
 struct csection {
 	char		*name;		/* as written, "profiles.demo.services.api" */
 	enum csect_kind	 kind;
-	char		*profile;	/* "demo" */
-	char		*sub;		/* service or notifier name, NULL for a profile */
+	char		*profile;	/* "demo"; NULL for server and auth */
+	char		*sub;		/* service, notifier or key subject */
 	char		*item;		/* rule name (sub: its service) */
 	unsigned	 line;
 	struct ckey	*keys;

@@ -157,6 +157,14 @@ cmd_config_show(struct cmd_ctx *ctx)
 				print_table(header, s, item_skip);
 			}
 		}
+		if ((s = json_object_get(ans.json, "server")) != NULL)
+			print_table("server", s, item_skip);
+		json_array_foreach(json_object_get(ans.json, "auth_keys"), j,
+		    s) {
+			snprintf(header, sizeof header, "auth.keys.%s",
+			    json_string_value(json_object_get(s, "name")));
+			print_table(header, s, item_skip);
+		}
 	}
 	answer_free(&ans);
 	return EXIT_OK;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "promql.h"
+#include "sha256.h"
 #include "tap.h"
 #include "util.h"
 
@@ -165,6 +166,31 @@ test_promql(void)
 	    "a lone $ is kept");
 }
 
+static void
+test_sha256(void)
+{
+	char	 hex[65], *big;
+	size_t	 i;
+
+	sha256_hex("", 0, hex);
+	is_string(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+	    "SHA-256 of nothing");
+	sha256_hex("abc", 3, hex);
+	is_string(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+	    "SHA-256 of abc");
+	sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 56,
+	    hex);
+	is_string(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1",
+	    "SHA-256 of the 56-byte FIPS example (two blocks)");
+	big = xmalloc(1000000);
+	for (i = 0; i < 1000000; i++)
+		big[i] = 'a';
+	sha256_hex(big, 1000000, hex);
+	is_string(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0",
+	    "SHA-256 of a million a's");
+	free(big);
+}
+
 int
 main(void)
 {
@@ -175,5 +201,6 @@ main(void)
 	test_levenshtein();
 	test_misc();
 	test_promql();
+	test_sha256();
 	return done_testing();
 }
