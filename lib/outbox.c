@@ -331,6 +331,18 @@ history_load(const char *path, size_t max, size_t *np)
 		json_decref(j);
 		if (d == NULL)
 			continue;
+		/* A notification retried by hand: its last record counts. */
+		for (i = 0; i < n; i++) {
+			size_t	 at = (start + i) % max, k;
+
+			if (strcmp(v[at]->event_id, d->event_id) != 0)
+				continue;
+			delivery_free(v[at]);
+			for (k = i; k + 1 < n; k++)
+				v[(start + k) % max] = v[(start + k + 1) % max];
+			n--;
+			break;
+		}
 		i = (start + n) % max;
 		if (n == max) {
 			delivery_free(v[start]);

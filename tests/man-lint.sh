@@ -88,8 +88,9 @@ if [ ! -f "$config_c" ]; then
 else
 	documented=$(sed -n 's/^\.It Ic \([A-Za-z_][A-Za-z0-9_-]*\).*/\1/p' \
 	    "$TOP_SRCDIR/man/tinkr.toml.5" | sort -u)
-	schema=$(sed -n 's/.*{[[:space:]]*"\([A-Za-z0-9_-]*\)",[[:space:]]*CSECT_.*/\1/p' \
-	    "$config_c" | sort -u)
+	schema=$(grep -v '^[[:space:]]*\[CSECT_' "$config_c" |
+	    sed -n 's/.*{[[:space:]]*"\([A-Za-z0-9_-]*\)",[[:space:]]*CSECT_.*/\1/p' |
+	    sort -u)
 	if [ -z "$documented" ]; then
 		not_ok "tinkr.toml.5 documents keys as '.It Ic key' items"
 	fi

@@ -12,6 +12,7 @@
  */
 
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
@@ -39,6 +40,7 @@
 #define RECENT_MAX		1000	/* finished deliveries kept to list */
 #define STDERR_TAIL		200
 #define INFLIGHT_MAX		64	/* attempts at once */
+#define HISTORY_MAX		(4 * 1024 * 1024)	/* bytes before it is cut */
 
 extern char **environ;
 
@@ -279,8 +281,11 @@ int
 deliver_init(struct tinkrd *d, char *err, size_t errlen)
 {
 	struct delivery	**v;
+	struct stat	 sb;
 	size_t		 i, n;
 
+	if (stat(d->history, &sb) == 0)
+		d->history_bytes = (size_t)sb.st_size;
 	v = history_load(d->history, RECENT_MAX, &n);
 	for (i = 0; i < n; i++) {
 		if (v[i]->seq > d->seq)
@@ -587,6 +592,10 @@ stderr_tail(int fd, char *buf, size_t len)
 	tail[n] = '\0';
 	while (n > 0 && (tail[n - 1] == '\n' || tail[n - 1] == '\r'))
 		tail[--n] = '\0';
+	if ((p = strrchr(tail, '\n')) != NULL)
+		memmove(tail, p + 1, strlen(p + 1) + 1);
+	if (tail[0] == '\0')
+		return;
 	for (p = tail; *p != '\0'; p++)
 		if ((unsigned char)*p < 0x20)
 			*p = ' ';
@@ -809,6 +818,30 @@ deliver_reap(struct tinkrd *d)
 }
 
 /*
+ * The history has grown past HISTORY_MAX: keep only the records the
+ * daemon lists, replacing the file whole.
+ */
+static void
+history_cut(struct tinkrd *d)
+{
+	struct strbuf	 buf = { NULL, 0, 0 };
+	char		 err[512];
+	size_t		 i;
+
+	strbuf_add(&buf, "", 0);
+	for (i = 0; i < d->nrecent; i++)
+		if (d->recent[i]->state != D_PENDING)
+			outbox_history_line(d->recent[i], &buf);
+	if (store_put(d->statedir, "history.jsonl", buf.s, buf.len, 1, err,
+	    sizeof err) == -1)
+		log_warnx("%s", err);
+	else
+		log_info("history cut to its last %zu records", d->nrecent);
+	d->history_bytes = buf.len;
+	free(buf.s);
+}
+
+/*
  * Make what this turn of the loop wrote durable, in the order that loses
  * nothing: new and changed outbox files first, with one flush of the file
  * system for all of them; then the watches' files that record what they
@@ -833,7 +866,10 @@ state_commit(struct tinkrd *d)
 	if (store_append(d->history, d->histbuf.s, d->histbuf.len, err,
 	    sizeof err) == -1)
 		log_warnx("%s", err);
+	d->history_bytes += d->histbuf.len;
 	d->histbuf.len = 0;
+	if (d->history_bytes > HISTORY_MAX)
+		history_cut(d);
 	for (i = 0; i < d->nunlinks; i++) {
 		if (store_unlink(d->outboxdir, d->unlinks[i]) == -1)
 			log_warn("%s/%s", d->outboxdir, d->unlinks[i]);

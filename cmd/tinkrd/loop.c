@@ -66,7 +66,7 @@ sooner(long long a, long long b)
 void
 loop_run(struct tinkrd *d)
 {
-	struct pollfd	 pfd[3];
+	struct pollfd	 pfd[4];
 	long long	 timeout;
 	int		 busy = 0, resumed = 0, jobs_busy;
 
@@ -77,6 +77,8 @@ loop_run(struct tinkrd *d)
 		pfd[1].events = POLLIN;
 		pfd[2].fd = fetcher_fd(d->fetcher);
 		pfd[2].events = POLLIN;
+		pfd[3].fd = d->tcp_srv != NULL ? server_fd(d->tcp_srv) : -1;
+		pfd[3].events = POLLIN;
 		/* A resumed request is served by the next run, not an event. */
 		if (busy || resumed)
 			timeout = 0;
@@ -84,9 +86,11 @@ loop_run(struct tinkrd *d)
 			timeout = sooner(sooner(server_timeout(d->unix_srv),
 			    fetcher_timeout(d->fetcher)), sooner(
 			    watches_timeout(d), deliver_timeout(d)));
+		if (d->tcp_srv != NULL && !busy && !resumed)
+			timeout = sooner(timeout, server_timeout(d->tcp_srv));
 		if (timeout > INT_MAX)
 			timeout = INT_MAX;
-		if (poll(pfd, 3, (int)timeout) == -1) {
+		if (poll(pfd, 4, (int)timeout) == -1) {
 			if (errno == EINTR)
 				continue;
 			fatal("poll");
@@ -95,6 +99,8 @@ loop_run(struct tinkrd *d)
 			loop_signals(d);
 		fetcher_run(d->fetcher);
 		server_run(d->unix_srv);
+		if (d->tcp_srv != NULL)
+			server_run(d->tcp_srv);
 		resumed = 0;
 		busy = watches_run(d, JOB_SLICE_MS);
 		deliver_run(d);

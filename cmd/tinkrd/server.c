@@ -7,12 +7,15 @@
  */
 
 #include <sys/socket.h>
+#include <netinet/in.h>
 
 #include <errno.h>
+#include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <microhttpd.h>
@@ -29,6 +32,8 @@ struct server {
 	struct tinkrd		*d;
 	struct MHD_Daemon	*mhd;
 	int			 is_unix;
+	char			*cert;		/* TLS, or NULL */
+	char			*key;
 };
 
 /* What we keep for one request while its body arrives and it is served. */
@@ -82,6 +87,10 @@ send_reply(struct MHD_Connection *c, struct reply *rep, const char *config)
 		MHD_add_response_header(r, "X-Tinkr-Config", config);
 	if (rep->status == 405 && *rep->allow != '\0')
 		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, rep->allow);
+	if (rep->status == 401)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+		    "Bearer realm=\"tinkr\"");
+	MHD_add_response_header(r, "Cache-Control", "no-store");
 	ret = MHD_queue_response(c, (unsigned int)rep->status, r);
 	MHD_destroy_response(r);
 	return ret;
@@ -104,14 +113,31 @@ send_error(struct MHD_Connection *c, int status, const char *detail)
 /* Decide who the peer is; on the Unix socket only our own uid gets in. */
 static int
 peer_role(struct server *s, struct MHD_Connection *c, enum role *role,
-    char *why, size_t whylen)
+    const char **subject, char *why, size_t whylen)
 {
 	const union MHD_ConnectionInfo	*ci;
 	struct ucred			 cred;
 	socklen_t			 len = sizeof cred;
+	const char			*auth;
+	int				 r;
 
+	*subject = NULL;
 	if (!s->is_unix) {
 		*role = ROLE_PUBLIC;
+		auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+		    MHD_HTTP_HEADER_AUTHORIZATION);
+		if (auth == NULL)
+			return 0;
+		if (strncasecmp(auth, "Bearer ", 7) != 0 || auth[7] == '\0') {
+			seterr(why, whylen, "the Authorization header must be "
+			    "\"Bearer TOKEN\"");
+			return -1;
+		}
+		if ((r = auth_lookup(&s->d->keys, auth + 7, subject)) == 0) {
+			seterr(why, whylen, "the bearer token is not valid");
+			return -1;
+		}
+		*role = (enum role)r;
 		return 0;
 	}
 	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
@@ -207,6 +233,33 @@ server_jobs_cancel(struct tinkrd *d)
 	}
 }
 
+/*
+ * One line per request on the TCP listener: who, what, the status. The
+ * query string is left out (it is not ours to log), and so is any token.
+ */
+static void
+access_log(struct MHD_Connection *c, const char *method, const char *url,
+    int status, const char *subject)
+{
+	const union MHD_ConnectionInfo	*ci;
+	char				 host[64] = "?";
+	char				 path[256];
+	size_t				 i;
+
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci != NULL && ci->client_addr != NULL)
+		getnameinfo(ci->client_addr, ci->client_addr->sa_family ==
+		    AF_INET6 ? sizeof(struct sockaddr_in6) :
+		    sizeof(struct sockaddr_in), host, sizeof host, NULL, 0,
+		    NI_NUMERICHOST);
+	strlcpy(path, url, sizeof path);
+	for (i = 0; path[i] != '\0'; i++)
+		if ((unsigned char)path[i] < 0x20 || path[i] == 0x7f)
+			path[i] = '?';
+	log_info("%s %s %s %d %s", host, method, path, status,
+	    subject != NULL ? subject : "-");
+}
+
 /* MHD's access handler: gather the body, then dispatch through the table. */
 static enum MHD_Result
 server_access(void *cls, struct MHD_Connection *c, const char *url,
@@ -218,7 +271,7 @@ server_access(void *cls, struct MHD_Connection *c, const char *url,
 	struct request	 req;
 	struct reply	 rep;
 	enum MHD_Result	 ret;
-	const char	*cl;
+	const char	*cl, *subject;
 	char		 why[256];
 	size_t		 i;
 
@@ -257,9 +310,14 @@ server_access(void *cls, struct MHD_Connection *c, const char *url,
 
 	memset(&req, 0, sizeof req);
 	memset(&rep, 0, sizeof rep);
-	if (peer_role(s, c, &req.role, why, sizeof why) == -1) {
-		log_warnx("refused a connection on %s: %s", s->d->sock, why);
-		return send_error(c, 403, why);
+	if (peer_role(s, c, &req.role, &subject, why, sizeof why) == -1) {
+		if (s->is_unix) {
+			log_warnx("refused a connection on %s: %s", s->d->sock,
+			    why);
+			return send_error(c, 403, why);
+		}
+		access_log(c, method, url, 401, NULL);
+		return send_error(c, 401, why);
 	}
 	req.d = s->d;
 	req.method = method;
@@ -274,7 +332,10 @@ server_access(void *cls, struct MHD_Connection *c, const char *url,
 		wait_for_job(s->d, c, cc, rep.job, rep.ops);
 		return MHD_YES;
 	}
-	log_debug("%s %s %d", method, url, rep.status);
+	if (s->is_unix)
+		log_debug("%s %s %d", method, url, rep.status);
+	else
+		access_log(c, method, url, rep.status, subject);
 	ret = send_reply(c, &rep, s->is_unix && s->d->conf->path != NULL ?
 	    s->d->conf->path : NULL);
 	json_decref(rep.json);
@@ -316,29 +377,100 @@ server_log(void *cls, const char *fmt, va_list ap)
 
 /* Serve the route table on an already listening socket. */
 struct server *
-server_start(struct tinkrd *d, int fd, int is_unix, char *err, size_t errlen)
+server_start(struct tinkrd *d, int fd, int is_unix, const char *cert,
+    const char *key, char *err, size_t errlen)
 {
 	struct server	*s;
+	unsigned int	 flags;
 
 	s = xcalloc(1, sizeof *s);
 	s->d = d;
 	s->is_unix = is_unix;
-	s->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
-	    MHD_USE_ERROR_LOG, 0,
-	    NULL, NULL, server_access, s,
-	    MHD_OPTION_EXTERNAL_LOGGER, server_log, NULL,
-	    MHD_OPTION_LISTEN_SOCKET, fd,
-	    MHD_OPTION_NOTIFY_COMPLETED, server_completed, s,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)256,
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
-	    MHD_OPTION_END);
+	flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+	if (cert != NULL) {
+		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+			seterr(err, errlen, "this libmicrohttpd has no TLS");
+			free(s);
+			return NULL;
+		}
+		s->cert = xstrdup(cert);
+		s->key = xstrdup(key);
+		s->mhd = MHD_start_daemon(flags | MHD_USE_TLS, 0,
+		    NULL, NULL, server_access, s,
+		    MHD_OPTION_EXTERNAL_LOGGER, server_log, NULL,
+		    MHD_OPTION_LISTEN_SOCKET, fd,
+		    MHD_OPTION_NOTIFY_COMPLETED, server_completed, s,
+		    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
+		    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)256,
+		    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+		    MHD_OPTION_HTTPS_MEM_CERT, s->cert,
+		    MHD_OPTION_HTTPS_MEM_KEY, s->key,
+		    MHD_OPTION_END);
+	} else
+		s->mhd = MHD_start_daemon(flags, 0,
+		    NULL, NULL, server_access, s,
+		    MHD_OPTION_EXTERNAL_LOGGER, server_log, NULL,
+		    MHD_OPTION_LISTEN_SOCKET, fd,
+		    MHD_OPTION_NOTIFY_COMPLETED, server_completed, s,
+		    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
+		    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)256,
+		    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+		    MHD_OPTION_END);
 	if (s->mhd == NULL) {
-		seterr(err, errlen, "cannot start the HTTP server");
-		free(s);
+		seterr(err, errlen, "cannot start the HTTP server%s",
+		    cert != NULL ? " (is the TLS key the certificate's?)" :
+		    "");
+		server_stop(s);
 		return NULL;
 	}
 	return s;
+}
+
+/* Listen on host:port ([v6]:port, or :port for every address); an fd. */
+int
+tcp_listen(const char *addr, char *err, size_t errlen)
+{
+	struct addrinfo	 hints, *res, *ai;
+	char		 host[128], *colon, *port;
+	int		 fd = -1, on = 1, rc;
+
+	strlcpy(host, addr, sizeof host);
+	if ((colon = strrchr(host, ':')) == NULL) {
+		seterr(err, errlen, "listen address %s: expected HOST:PORT",
+		    addr);
+		return -1;
+	}
+	*colon = '\0';
+	port = colon + 1;
+	if (host[0] == '[' && colon[-1] == ']') {
+		colon[-1] = '\0';
+		memmove(host, host + 1, strlen(host));
+	}
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	if ((rc = getaddrinfo(host[0] != '\0' ? host : NULL, port, &hints,
+	    &res)) != 0) {
+		seterr(err, errlen, "listen address %s: %s", addr,
+		    gai_strerror(rc));
+		return -1;
+	}
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		if ((fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC |
+		    SOCK_NONBLOCK, 0)) == -1)
+			continue;
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
+		    listen(fd, 128) == 0)
+			break;
+		seterr(err, errlen, "cannot listen on %s: %s", addr,
+		    strerror(errno));
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	return fd;
 }
 
 /* The one descriptor the loop polls for this listener. */
@@ -375,6 +507,11 @@ server_stop(struct server *s)
 {
 	if (s == NULL)
 		return;
-	MHD_stop_daemon(s->mhd);
+	if (s->mhd != NULL)
+		MHD_stop_daemon(s->mhd);
+	if (s->key != NULL)
+		explicit_bzero(s->key, strlen(s->key));
+	free(s->cert);
+	free(s->key);
 	free(s);
 }

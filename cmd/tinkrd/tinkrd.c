@@ -30,7 +30,8 @@ static struct tinkrd	*sig_daemon;
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, "usage: tinkrd [-dfnV] [-c file] [-S socket]\n");
+	fprintf(stderr, "usage: tinkrd [-dfnV] [-c file] [-l address:port] "
+	    "[-S socket]\n");
 	exit(2);
 }
 
@@ -66,6 +67,104 @@ signals_init(struct tinkrd *d)
 	sigaction(SIGCHLD, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
+}
+
+/* The address to serve on TCP: --listen, else [server] listen, or "". */
+static const char *
+listen_address(struct tinkrd *d)
+{
+	const char	*a;
+
+	if (d->listen_arg != NULL)
+		return d->listen_arg;
+	a = csection_str(config_section(d->conf, "server"), "listen");
+	return a != NULL ? a : "";
+}
+
+/* Read a PEM file named in [server], relative to the config's directory. */
+static char *
+read_pem(struct tinkrd *d, const char *key, char *err, size_t errlen)
+{
+	const char	*name;
+	char		 path[PATH_MAX], *dir, *s;
+	size_t		 len;
+	int		 fd;
+
+	name = csection_str(config_section(d->conf, "server"), key);
+	if (name == NULL)
+		return NULL;
+	if (name[0] != '/' && d->conf->path != NULL) {
+		dir = xstrdup(d->conf->path);
+		if (strrchr(dir, '/') != NULL)
+			*strrchr(dir, '/') = '\0';
+		else
+			strlcpy(dir, ".", 2);
+		snprintf(path, sizeof path, "%s/%s", dir, name);
+		free(dir);
+	} else
+		strlcpy(path, name, sizeof path);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
+	    (s = read_fd(fd, 1024 * 1024, &len)) == NULL) {
+		seterr(err, errlen, "%s %s: %s", key, path, strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return NULL;
+	}
+	close(fd);
+	return s;
+}
+
+/* Whether a listen address is on the loopback interface only. */
+static int
+loopback(const char *addr)
+{
+	return strncmp(addr, "127.", 4) == 0 ||
+	    strncmp(addr, "[::1]:", 6) == 0 ||
+	    strncmp(addr, "localhost:", 10) == 0;
+}
+
+/* Start serving the route table on TCP, if asked to. */
+static int
+tcp_start(struct tinkrd *d, char *err, size_t errlen)
+{
+	const char	*addr = listen_address(d);
+	char		*cert = NULL, *key = NULL;
+	int		 fd, rc = -1;
+
+	if (*addr == '\0')
+		return 0;
+	*err = '\0';
+	cert = read_pem(d, "tls_cert", err, errlen);
+	if (*err == '\0')
+		key = read_pem(d, "tls_key", err, errlen);
+	if (*err != '\0')
+		goto out;
+	if ((cert == NULL) != (key == NULL)) {
+		seterr(err, errlen, "[server] needs both tls_cert and tls_key "
+		    "for TLS");
+		goto out;
+	}
+	if ((fd = tcp_listen(addr, err, errlen)) == -1)
+		goto out;
+	if ((d->tcp_srv = server_start(d, fd, 0, cert, key, err,
+	    errlen)) == NULL) {
+		close(fd);
+		goto out;
+	}
+	d->tcpfd = fd;
+	strlcpy(d->listen_addr, addr, sizeof d->listen_addr);
+	if (cert == NULL && !loopback(addr))
+		log_warnx("serving plain HTTP on %s: tokens cross the network "
+		    "in clear; set tls_cert and tls_key in [server]", addr);
+	log_info("serving the API on %s%s (%zu keys)", addr, cert != NULL ?
+	    " with TLS" : "", d->keys.n);
+	rc = 0;
+out:
+	if (key != NULL)
+		explicit_bzero(key, strlen(key));
+	free(cert);
+	free(key);
+	return rc;
 }
 
 /* Find and make the state directory and its parts. */
@@ -139,12 +238,24 @@ int
 tinkrd_reload(struct tinkrd *d, char *err, size_t errlen)
 {
 	struct config	*conf;
+	struct authkeys	 keys;
 
 	if ((conf = load_config(d->conf_arg, err, errlen)) == NULL)
 		return -1;
+	if (auth_load(conf, getenv("TINKR_API_KEYS"), &keys, err,
+	    errlen) == -1) {
+		config_free(conf);
+		return -1;
+	}
 	log_config_warnings(conf);
+	auth_free(&d->keys);
+	d->keys = keys;
 	config_free(d->conf);
 	d->conf = conf;
+	if (d->tcp_srv != NULL && strcmp(listen_address(d), d->listen_addr) !=
+	    0)
+		log_warnx("the listen address changed to %s; it takes effect "
+		    "when tinkrd is restarted", listen_address(d));
 	if (d->active != NULL && config_profile(conf, d->active) == NULL) {
 		log_warnx("profile %s is gone after reload", d->active);
 		free(d->active);
@@ -236,7 +347,7 @@ main(int argc, char **argv)
 	memset(&d, 0, sizeof d);
 	d.listenfd = -1;
 	d.foreground = 0;
-	while ((ch = getopt(argc, argv, "c:dfnS:V")) != -1) {
+	while ((ch = getopt(argc, argv, "c:dfl:nS:V")) != -1) {
 		switch (ch) {
 		case 'c':
 			d.conf_arg = optarg;
@@ -246,6 +357,9 @@ main(int argc, char **argv)
 			break;
 		case 'f':
 			d.foreground = 1;
+			break;
+		case 'l':
+			d.listen_arg = optarg;
 			break;
 		case 'n':
 			checkonly = 1;
@@ -270,6 +384,9 @@ main(int argc, char **argv)
 	absolute_env("TINKR_CONFIG");
 	absolute_env("TINKR_STATE_DIR");
 	if ((d.conf = load_config(d.conf_arg, err, sizeof err)) == NULL)
+		errx(1, "%s", err);
+	if (auth_load(d.conf, getenv("TINKR_API_KEYS"), &d.keys, err,
+	    sizeof err) == -1)
 		errx(1, "%s", err);
 	log_config_warnings(d.conf);
 	if (checkonly) {
@@ -304,8 +421,8 @@ main(int argc, char **argv)
 		control_cleanup(&d);
 		fatalx("%s", err);
 	}
-	if ((d.unix_srv = server_start(&d, d.listenfd, 1, err,
-	    sizeof err)) == NULL) {
+	if ((d.unix_srv = server_start(&d, d.listenfd, 1, NULL, NULL, err,
+	    sizeof err)) == NULL || tcp_start(&d, err, sizeof err) == -1) {
 		notify_parent(&notify, err);
 		control_cleanup(&d);
 		fatalx("%s", err);
@@ -319,6 +436,7 @@ main(int argc, char **argv)
 	loop_run(&d);
 
 	server_stop(d.unix_srv);
+	server_stop(d.tcp_srv);
 	control_cleanup(&d);
 	log_info("stopped");
 	watches_free(&d);
@@ -326,6 +444,7 @@ main(int argc, char **argv)
 	sources_free(d.sources);
 	fetcher_free(d.fetcher);
 	config_free(d.conf);
+	auth_free(&d.keys);
 	free(d.active);
 	close(d.sigfd[0]);
 	close(d.sigfd[1]);

@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 
+#include "auth.h"
 #include "util.h"
 
 struct config;
@@ -46,6 +47,11 @@ struct tinkrd {
 	int		 listenfd;
 	int		 stale;		/* a dead daemon's socket was removed */
 	struct server	*unix_srv;
+	struct server	*tcp_srv;	/* [server] listen, or NULL */
+	int		 tcpfd;
+	const char	*listen_arg;	/* --listen, or NULL */
+	char		 listen_addr[128];	/* what tcp_srv listens on */
+	struct authkeys	 keys;		/* the tokens TCP clients may present */
 	time_t		 started;
 	int		 foreground;
 	int		 stopping;	/* leave the loop when set */
@@ -83,6 +89,7 @@ struct tinkrd {
 	int		 deliver_dirty;	/* something to look at now */
 	int		 outbox_unsynced; /* outbox files not flushed yet */
 	struct strbuf	 histbuf;	/* history lines not written yet */
+	size_t		 history_bytes;	/* the size of history.jsonl */
 	char		**unlinks;	/* their outbox files, to remove after */
 	size_t		 nunlinks;
 	int		 child_exited;	/* SIGCHLD seen */
@@ -141,7 +148,9 @@ void		 control_cleanup(struct tinkrd *);
 void		 loop_run(struct tinkrd *);
 
 /* server.c */
-struct server	*server_start(struct tinkrd *, int, int, char *, size_t);
+struct server	*server_start(struct tinkrd *, int, int, const char *,
+		     const char *, char *, size_t);
+int		 tcp_listen(const char *, char *, size_t);
 int		 server_fd(struct server *);
 void		 server_run(struct server *);
 long long	 server_timeout(struct server *);

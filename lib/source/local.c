@@ -1205,7 +1205,7 @@ detect_rules(struct local_job *job, const char *win, struct anomalies *list)
 	const struct rule	*r;
 	enum severity		 sev;
 	double			 v, count;
-	char			 cur[32], thr[32], what[160];
+	char			 cur[32], thr[32], what[640];
 	size_t			 i;
 
 	for (i = 0; i < job->nrules; i++) {

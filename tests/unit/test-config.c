@@ -12,6 +12,8 @@
 
 #include "config.h"
 #include "tap.h"
+
+#define HASH_A	"2bb80d537b1da3e38bd30361aa855686bde0eacd7162fef6a25fe97bf527a25b"
 #include "toml.h"
 #include "util.h"
 
@@ -516,8 +518,9 @@ test_quirks(void)
 	    "(letters, digits, '_' and '-')", "quoted key refused");
 	is_string(error_of("[profiles]\na.backend = \"local\"\n"),
 	    "t.toml:1: unknown section [profiles] (sections are "
-	    "[profiles.NAME], [profiles.NAME.services.NAME] and "
-	    "[profiles.NAME.notifiers.NAME])", "[profiles] alone is unknown");
+	    "[profiles.NAME], [profiles.NAME.services.NAME], "
+	    "[profiles.NAME.notifiers.NAME], [server] and [auth.keys.NAME])",
+	    "[profiles] alone is unknown");
 	is_string(error_of("[profiles.a]\nservices.x = \"local\"\n"),
 	    "t.toml:2: dotted keys are not supported; use a [section] header "
 	    "for 'services'", "dotted key refused");
@@ -690,11 +693,33 @@ test_schema(void)
 	like(error_of("[profiles.demo.notifier.pd]\n"),
 	    "(did you mean [profiles.demo.notifiers.pd]?)", "did-you-mean for "
 	    "a notifier");
-	like(error_of("[server]\nlisten = \"x\"\n"),
-	    "t.toml:1: unknown section [server] (sections are", "[server] is "
-	    "unknown for now");
+	is_string(error_of("[server]\nlisten = \"x\"\n"),
+	    "t.toml:2: listen must be \"HOST:PORT\", such as "
+	    "\"127.0.0.1:8000\"", "a listen address needs a port");
+	is_string(error_of("[server]\nlisten = \"h:99999\"\n"),
+	    "t.toml:2: listen: the port must be a number from 1 to 65535, as "
+	    "in \"127.0.0.1:8000\"", "a port out of range");
 	like(error_of("[auth.tokens]\n"), "t.toml:1: unknown section "
-	    "[auth.tokens]", "[auth...] is unknown for now");
+	    "[auth.tokens]", "[auth.tokens] is unknown");
+	is_string(error_of("[auth.keys.ann]\nroles = [\"oncall\"]\n"),
+	    "t.toml:1: [auth.keys.ann] is missing 'hash'", "a key needs a "
+	    "hash");
+	is_string(error_of("[auth.keys.ann]\nhash = \"ABC\"\n"),
+	    "t.toml:2: hash must be the SHA-256 of the token in 64 lower-case "
+	    "hex digits, as \"tinkr token new\" prints it", "a hash is 64 "
+	    "hex digits");
+	is_string(error_of("[auth.keys.ann]\nhash = \"" HASH_A "\"\n"
+	    "roles = [\"root\"]\n"),
+	    "t.toml:3: roles: item 1 is not a role (roles are viewer, oncall "
+	    "and sre-lead)", "an unknown role");
+	is_string(error_of("[auth.keys.ann]\nhash = \"" HASH_A "\"\n"
+	    "roles = []\n"),
+	    "t.toml:3: roles must be an array of roles, such as [\"oncall\"]",
+	    "no roles");
+	is_string(error_of("[server]\ntoken = \"t\"\nlisten = \"127.0.0.1:80\""
+	    "\nport = 1\n"),
+	    "t.toml:4: unknown key 'port' in [server] (known keys: listen, "
+	    "tls_cert, tls_key, url, token)", "an unknown key in [server]");
 
 	is_string(error_of("[profiles.d]\nbackend = \"promethus\"\n"),
 	    "t.toml:2: backend 'promethus' is not one of local, prometheus, "
@@ -1535,7 +1560,8 @@ test_json(void)
 	dump = json_dumps(j, JSON_COMPACT);
 	is_string(dump, "{\"path\":null,\"env_file\":null,\"profiles\":[{"
 	    "\"name\":\"default\",\"backend\":\"local\",\"active\":false,"
-	    "\"services\":[],\"notifiers\":[]}]}", "built-in default as JSON");
+	    "\"services\":[],\"notifiers\":[]}],\"auth_keys\":[]}",
+	    "built-in default as JSON");
 	free(dump);
 	json_decref(j);
 	config_free(cfg);
