@@ -9,6 +9,7 @@
 
 static int	cmd_profile_list(struct cmd_ctx *);
 static int	cmd_profile_show(struct cmd_ctx *);
+static int	cmd_profile_use(struct cmd_ctx *);
 
 const struct cmd_entry cmd_profile_list_entry = {
 	"profile", "list", "", 0, 0, NULL,
@@ -20,6 +21,12 @@ const struct cmd_entry cmd_profile_show_entry = {
 	"profile", "show", "[NAME]", 0, 1, NULL,
 	"show a profile's backend, services and notifiers",
 	cmd_profile_show
+};
+
+const struct cmd_entry cmd_profile_use_entry = {
+	"profile", "use", "NAME", 1, 1, NULL,
+	"make NAME the daemon's active profile until it restarts",
+	cmd_profile_use
 };
 
 /* A string member or a stand-in. */
@@ -142,4 +149,30 @@ cmd_profile_show(struct cmd_ctx *ctx)
 	}
 	answer_free(&ans);
 	return rc;
+}
+
+/* tinkr profile use NAME */
+static int
+cmd_profile_use(struct cmd_ctx *ctx)
+{
+	struct answer	 ans;
+	char		*name, *path;
+	int		 rc;
+
+	name = url_escape(ctx->args.argv[0]);
+	xasprintf(&path, "/api/v1/profiles/%s/activate", name);
+	free(name);
+	rc = client_call(ctx, 1, "POST", path, NULL, &ans);
+	free(path);
+	if (rc != EXIT_OK)
+		return rc;
+	if ((rc = client_result(ctx, &ans)) != -1) {
+		answer_free(&ans);
+		return rc;
+	}
+	say(ctx, "Profile %s is active (%s backend)\n",
+	    json_string_value(json_object_get(ans.json, "active")),
+	    json_string_value(json_object_get(ans.json, "backend")));
+	answer_free(&ans);
+	return EXIT_OK;
 }

@@ -24,6 +24,7 @@ const struct cmd_entry *cmd_table[] = {
 	&cmd_notifier_test_entry,
 	&cmd_profile_list_entry,
 	&cmd_profile_show_entry,
+	&cmd_profile_use_entry,
 	&cmd_tail_entry,
 	&cmd_token_new_entry,
 	&cmd_version_entry,

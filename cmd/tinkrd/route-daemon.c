@@ -164,3 +164,24 @@ route_stop(struct request *req, struct reply *rep)
 	    "pid", (json_int_t)getpid()));
 	rep->after = stop_after_reply;
 }
+
+/*
+ * POST /api/v1/profiles/{name}/activate: make a profile the one requests
+ * use when they name none, until a restart or another activation.
+ */
+void
+route_profile_activate(struct request *req, struct reply *rep)
+{
+	struct tinkrd		*d = req->d;
+	const struct cprofile	*p;
+
+	if ((p = config_profile(d->conf, req->param[0])) == NULL) {
+		reply_error(rep, 404, "Profile '%s' not found", req->param[0]);
+		return;
+	}
+	free(d->active);
+	d->active = xstrdup(p->name);
+	log_info("profile %s activated", p->name);
+	reply_json(rep, 200, json_pack("{s:s, s:s, s:s}", "status",
+	    "activated", "active", p->name, "backend", p->backend));
+}

@@ -20,6 +20,8 @@ static const struct route routes[] = {
 	{ "GET",  "/health",		    ROLE_PUBLIC,   route_health },
 	{ "GET",  "/api/v1/profiles",	    ROLE_VIEWER,   route_profiles },
 	{ "GET",  "/api/v1/profiles/{name}", ROLE_VIEWER,  route_profile },
+	{ "POST", "/api/v1/profiles/{name}/activate", ROLE_SRE_LEAD,
+	    route_profile_activate },
 	{ "GET",  "/api/v1/config",	    ROLE_SRE_LEAD, route_config },
 	{ "POST", "/api/v1/anomalies",	    ROLE_VIEWER,   route_anomalies },
 	{ "POST", "/api/v1/logs",	    ROLE_VIEWER,   route_logs },

@@ -234,6 +234,7 @@ void		 route_delivery_retry(struct request *, struct reply *);
 void		 route_health(struct request *, struct reply *);
 void		 route_profiles(struct request *, struct reply *);
 void		 route_profile(struct request *, struct reply *);
+void		 route_profile_activate(struct request *, struct reply *);
 void		 route_config(struct request *, struct reply *);
 void		 route_reload(struct request *, struct reply *);
 void		 route_stop(struct request *, struct reply *);
