@@ -139,6 +139,17 @@ api GET /api/v1/config "$third"
 is "$code" 200 "after a reload the new sre-lead key reads the configuration"
 lacks "$body" "$third" "the configuration holds no token"
 
+api POST /api/v1/profiles/demo/activate "$oncall"
+is "$code" 403 "an oncall token may not activate a profile"
+api POST /api/v1/profiles/demo/activate "$third"
+is "$code" 200 "an sre-lead token activates one"
+contains "$body" '"active": "demo"' "and the answer names it"
+tinkr profile use nope
+is "$rc" 1 "profile use of an unknown profile exits 1"
+one_error "$err" "Profile 'nope' not found" "and names it"
+tinkr profile use demo
+is "$out" "Profile demo is active (local backend)" "profile use says what it did"
+
 # --- the access log -------------------------------------------------------------------
 like "$(cat a.log)" "127\.0\.0\.1 POST /api/v1/watches 201 bob" \
     "the access log names the key's subject"
