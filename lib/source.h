@@ -16,7 +16,8 @@ struct source_job;
 enum source_op {
 	SOURCE_DETECT,		/* {"anomalies": [...]} */
 	SOURCE_LOGS,		/* {"entries": [...]} */
-	SOURCE_METRICS		/* {"points": [...]} */
+	SOURCE_METRICS,		/* {"points": [...]} */
+	SOURCE_SLO		/* an SLO report */
 };
 
 /* What a caller asks of a source. */
@@ -27,6 +28,7 @@ struct source_params {
 	const char	*query;		/* logs: the query, NULL for all */
 	size_t		 limit;		/* logs: at most this many entries */
 	const char	*metric;	/* metrics: the metric's name */
+	double		 target;	/* slo: the objective in percent */
 	long long	 now;		/* epoch seconds the request was made */
 };
 

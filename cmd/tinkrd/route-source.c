@@ -14,6 +14,7 @@
 
 #define WINDOW_MAX	(30LL * 86400)
 #define LIMIT_MAX	10000
+#define SLO_WINDOW_MAX	(90LL * 86400)
 
 /* The body as a JSON object; NULL after answering 400 or 422. */
 json_t *
@@ -262,6 +263,48 @@ route_metrics(struct request *req, struct reply *rep)
 	}
 	if ((p.window = member_duration(body, "since", 3600, &p, rep)) == -1)
 		goto out;
+	start_job(req, rep, body, &p);
+out:
+	json_decref(body);
+}
+
+/*
+ * POST /api/v1/slo {service, target_pct = 99.9, window = "30d", profile}:
+ * availability, error budget and burn rates.
+ */
+void
+route_slo(struct request *req, struct reply *rep)
+{
+	struct source_params	 p;
+	json_t			*body, *t;
+	const char		*win;
+	int			 bad = 0;
+
+	if ((body = body_object(req, rep)) == NULL)
+		return;
+	memset(&p, 0, sizeof p);
+	p.op = SOURCE_SLO;
+	p.target = 99.9;
+	if ((t = json_object_get(body, "target_pct")) != NULL &&
+	    !json_is_null(t)) {
+		if (!json_is_number(t) || json_number_value(t) <= 0 ||
+		    json_number_value(t) > 100) {
+			reply_error(rep, 422, "'target_pct' must be a number "
+			    "above 0 and at most 100, such as 99.9");
+			goto out;
+		}
+		p.target = json_number_value(t);
+	}
+	win = member_string(body, "window", &bad);
+	if (bad || (win != NULL && (parse_duration(win, &p.window) == -1 ||
+	    p.window <= 0 || p.window > SLO_WINDOW_MAX))) {
+		reply_error(rep, 422, "'window' must be a duration like "
+		    "\"30d\" or \"7d\", at most 90d");
+		goto out;
+	}
+	if (win == NULL)
+		p.window = 30 * 86400;
+	format_duration(p.window, p.window_text, sizeof p.window_text);
 	start_job(req, rep, body, &p);
 out:
 	json_decref(body);

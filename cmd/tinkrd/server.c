@@ -67,7 +67,7 @@ send_reply(struct MHD_Connection *c, struct reply *rep, const char *config)
 	char			*text, *buf;
 	size_t			 len;
 
-	text = json_dumps(rep->json, JSON_INDENT(2));
+	text = json_dumps(rep->json, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
 	if (text == NULL)
 		text = xstrdup("{\"detail\": \"cannot encode the answer\"}");
 	len = strlen(text);

@@ -176,6 +176,7 @@ long long	 member_int(json_t *, const char *, long long, long long,
 void		 route_anomalies(struct request *, struct reply *);
 void		 route_logs(struct request *, struct reply *);
 void		 route_metrics(struct request *, struct reply *);
+void		 route_slo(struct request *, struct reply *);
 
 /* watches.c */
 long long	 mono_ms(void);

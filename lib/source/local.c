@@ -31,6 +31,7 @@
 #include "logline.h"
 #include "query.h"
 #include "rule.h"
+#include "slo.h"
 #include "source.h"
 #include "util.h"
 
@@ -173,6 +174,7 @@ struct local_job {
 	struct source_params	 p;
 	char			*query_text;
 	char			*metric;
+	long long		 slo_window;	/* slo: the window asked for */
 	struct query		*query;
 	int			 phase;
 	char			**paths;	/* logs: the files, in order */
@@ -1236,6 +1238,45 @@ detect_rules(struct local_job *job, const char *win, struct anomalies *list)
 	}
 }
 
+/*
+ * An SLO report from the buckets: every counted line a request, every
+ * error line an error. The buckets hold a day, so a longer window is
+ * reported over the day and says so.
+ */
+static void
+finish_slo(struct local_job *job)
+{
+	static const long long	 spans[3] = { 3600, 6 * 3600, 24 * 3600 };
+	struct slo_counts	 w, periods[3];
+	struct sums		 s;
+	long long		 observed;
+	char			 asked[32];
+	int			 i;
+
+	observed = job->slo_window < RETENTION ? job->slo_window : RETENTION;
+	window_sums(job->svc, job->p.now, job->p.now - observed, -1, &s);
+	w.total = s.lines;
+	w.errors = s.errors;
+	for (i = 0; i < 3; i++) {
+		window_sums(job->svc, job->p.now, job->p.now - spans[i], -1,
+		    &s);
+		periods[i].total = s.lines;
+		periods[i].errors = s.errors;
+	}
+	job->result = slo_report(job->service, job->p.target, observed, &w,
+	    periods);
+	json_object_set_new(job->result, "profile",
+	    json_string(job->profile));
+	if (observed < job->slo_window) {
+		format_duration(job->slo_window, asked, sizeof asked);
+		json_object_set_new(job->result, "requested_window",
+		    json_string(asked));
+		json_object_set_new(job->result, "note", json_string("the "
+		    "local backend keeps counts for 24h: the report covers "
+		    "the last 24h"));
+	}
+}
+
 /* Decide the anomalies of the window from the buckets. */
 static void
 finish_detect(struct local_job *job)
@@ -1324,6 +1365,8 @@ finish(struct local_job *job)
 			finish_detect(job);
 		else if (job->p.op == SOURCE_METRICS)
 			finish_metrics(job);
+		else if (job->p.op == SOURCE_SLO)
+			finish_slo(job);
 		else
 			job->result = json_pack("{s:s, s:o}", "service",
 			    job->service, "entries", entries_json(job));
@@ -1488,7 +1531,11 @@ local_start(struct local_state *st, const struct config *conf,
 		job->last_ts = -1;
 		return job;
 	}
-	if (p->window > RETENTION) {
+	if (p->op == SOURCE_SLO) {
+		/* The burn rates need the last day whatever the window. */
+		job->slo_window = p->window;
+		job->p.window = RETENTION;
+	} else if (p->window > RETENTION) {
 		seterr(err, errlen, "the local backend keeps counts for 24h; "
 		    "ask for a window of at most 24h");
 		goto fail;

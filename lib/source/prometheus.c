@@ -19,6 +19,7 @@
 #include "fetch.h"
 #include "promql.h"
 #include "rule.h"
+#include "slo.h"
 #include "source.h"
 #include "util.h"
 
@@ -35,7 +36,8 @@ enum pq_kind {
 	PQ_5XX,			/* the default http_5xx_rate */
 	PQ_P99,			/* the default latency_p99 */
 	PQ_RULE,		/* a [rules.NAME] of kind promql */
-	PQ_RANGE		/* the points of a metric */
+	PQ_RANGE,		/* the points of a metric */
+	PQ_SLO			/* requests or errors over a period */
 };
 
 /* One PromQL query of a job. */
@@ -95,6 +97,9 @@ metric_name(const char *s)
 	return i > 0;
 }
 
+static int	instant_value(struct prom_job *, const struct pquery *,
+		    double *);
+
 /* Add a query to the job. */
 static struct pquery *
 add_query(struct prom_job *job, enum pq_kind kind, const char *name,
@@ -125,6 +130,56 @@ default_queries(struct prom_job *job, const char *label)
 	add_query(job, PQ_P99, "latency_p99", selector("histogram_quantile("
 	    "0.99, sum by (le) (rate(", "http_request_duration_seconds_bucket",
 	    label, job->service, "", range));
+}
+
+/*
+ * The queries of an SLO report: requests and 5xx responses over the
+ * window, then over the last hour, 6 hours and day.
+ */
+static void
+slo_queries(struct prom_job *job, const char *label)
+{
+	const char	*spans[4];
+	char		 range[48];
+	int		 i;
+
+	spans[0] = job->win;
+	spans[1] = "1h";
+	spans[2] = "6h";
+	spans[3] = "24h";
+	for (i = 0; i < 4; i++) {
+		snprintf(range, sizeof range, "[%s]))", spans[i]);
+		add_query(job, PQ_SLO, "total", selector("sum(increase(",
+		    "http_requests_total", label, job->service, "", range));
+		add_query(job, PQ_SLO, "errors", selector("sum(increase(",
+		    "http_requests_total", label, job->service,
+		    ",status=~\"5..\"", range));
+	}
+}
+
+/* Build an SLO report from its eight queries. */
+static void
+finish_slo(struct prom_job *job)
+{
+	struct slo_counts	 c[4];
+	double			 v[8];
+	size_t			 i;
+
+	for (i = 0; i < 8; i++) {
+		if (instant_value(job, &job->q[i], &v[i]) == -1)
+			return;
+		if (isnan(v[i]))
+			v[i] = 0;
+	}
+	for (i = 0; i < 4; i++) {
+		c[i].total = v[2 * i];
+		c[i].errors = v[2 * i + 1];
+	}
+	job->status = 200;
+	job->result = slo_report(job->service, job->p.target, job->p.window,
+	    &c[0], &c[1]);
+	json_object_set_new(job->result, "profile",
+	    json_string(job->profile));
 }
 
 /* The query of a metric: a default rule's, a rule's, or the series. */
@@ -225,7 +280,9 @@ prom_start(struct fetcher *f, const struct config *conf,
 	if (p->op == SOURCE_METRICS) {
 		job->metric = xstrdup(p->metric);
 		add_query(job, PQ_RANGE, p->metric, metric_query(job, label));
-	} else if (job->nrules == 0)
+	} else if (p->op == SOURCE_SLO)
+		slo_queries(job, label);
+	else if (job->nrules == 0)
 		default_queries(job, label);
 	else {
 		for (i = 0; i < job->nrules; i++)
@@ -421,6 +478,7 @@ judge(struct prom_job *job, const struct pquery *q, double v,
 		    thr);
 		break;
 	case PQ_RANGE:
+	case PQ_SLO:
 		break;
 	}
 }
@@ -496,6 +554,8 @@ prom_result(struct prom_job *job, int *status)
 	if (job->result == NULL) {
 		if (job->p.op == SOURCE_METRICS)
 			finish_metrics(job);
+		else if (job->p.op == SOURCE_SLO)
+			finish_slo(job);
 		else
 			finish_detect(job);
 	}

@@ -62,6 +62,11 @@ request_body(const struct source_params *p, const char *service,
 		    json_integer((json_int_t)p->limit));
 		json_object_set_new(body, "since", json_string(win));
 		break;
+	case SOURCE_SLO:
+		*path = "/api/v1/slo";
+		json_object_set_new(body, "target_pct", json_real(p->target));
+		json_object_set_new(body, "window", json_string(win));
+		break;
 	case SOURCE_METRICS:
 		*path = "/api/v1/metrics";
 		json_object_set_new(body, "metric_name",
@@ -176,7 +181,8 @@ remote_finish(struct remote_job *job)
 	static const char *const members[] = {
 		[SOURCE_DETECT] = "anomalies",
 		[SOURCE_LOGS] = "entries",
-		[SOURCE_METRICS] = "points"
+		[SOURCE_METRICS] = "points",
+		[SOURCE_SLO] = "availability_pct"
 	};
 	const struct fetch	*fe = job->fe;
 	const char		*member = members[job->op], *detail;
@@ -201,9 +207,12 @@ remote_finish(struct remote_job *job)
 		json_decref(root);
 		return;
 	}
-	if (!json_is_array(arr = json_object_get(root, member))) {
-		snprintf(why, sizeof why, "the answer has no \"%s\" array "
-		    "(is the URL a Tinkr server?)", member);
+	arr = json_object_get(root, member);
+	if (job->op == SOURCE_SLO ? !json_is_number(arr) && !json_is_null(
+	    arr) : !json_is_array(arr)) {
+		snprintf(why, sizeof why, "the answer has no \"%s\" %s "
+		    "(is the URL a Tinkr server?)", member,
+		    job->op == SOURCE_SLO ? "number" : "array");
 		remote_fail(job, 502, why);
 		json_decref(root);
 		return;

@@ -259,5 +259,12 @@ contains "$out" '"value": 42.0' "points carry the values"
 tinkr --json metrics payments-api latency_p99 --since 2m
 contains "$out" 'histogram_quantile(0.99' "a default rule's name gives its expression"
 
+tinkr --json slo payments-api --window 1h
+is "$rc" 0 "slo from Prometheus exits 0"
+avail=$(printf '%s\n' "$out" | sed -n 's/.*"availability_pct": \([0-9.]*\).*/\1/p')
+ok "availability is about 1 - 6/56 = 89.3% of the exporter's requests" \
+    awk -v a="$avail" 'BEGIN { exit !(a > 88 && a < 91) }'
+contains "$out" '"status": "exhausted"' "which exhausts a 99.9% budget"
+
 sanitizer_check "the prometheus backend"
 done_testing

@@ -7,6 +7,7 @@
 
 #include "promql.h"
 #include "sha256.h"
+#include "slo.h"
 #include "tap.h"
 #include "util.h"
 
@@ -191,6 +192,78 @@ test_sha256(void)
 	free(big);
 }
 
+/* A report's number member, -1 for null. */
+static double
+rnum(json_t *r, const char *a, const char *b)
+{
+	json_t	*v = json_object_get(r, a);
+
+	if (b != NULL)
+		v = json_object_get(v, b);
+	return json_is_number(v) ? json_number_value(v) : -1;
+}
+
+/* Whether x is within 1e-9 of want. */
+static int
+near(double x, double want)
+{
+	return x > want - 1e-9 && x < want + 1e-9;
+}
+
+static void
+test_slo(void)
+{
+	struct slo_counts	 w = { 1000000, 500 };
+	struct slo_counts	 p[3] = { { 1000, 20 }, { 6000, 6 }, { 24000, 12 } };
+	json_t			*r;
+
+	r = slo_report("payments-api", 99.9, 30 * 86400, &w, p);
+	ok(near(rnum(r, "availability_pct", NULL), 99.95), "availability "
+	    "99.95%%");
+	ok(near(rnum(r, "budget_total", NULL), 1000), "1000 errors allowed");
+	ok(near(rnum(r, "budget_remaining_pct", NULL), 50), "half the "
+	    "budget left");
+	ok(near(rnum(r, "burn_rate", NULL), 0.5), "burn rate 0.5");
+	ok(near(rnum(r, "budget_minutes", "total"), 43.2), "43.2 minutes of "
+	    "budget in 30 days");
+	ok(near(rnum(r, "budget_minutes", "consumed"), 21.6), "21.6 consumed");
+	ok(near(rnum(json_object_get(r, "burn_rates"), "1h", "burn_rate"),
+	    20), "1h burn rate 20");
+	is_string(json_string_value(json_object_get(json_object_get(
+	    json_object_get(r, "burn_rates"), "1h"), "status")), "critical",
+	    "20 > 14.4 is critical");
+	ok(near(rnum(r, "hours_left_at_1h_rate", NULL), 18), "18 hours left "
+	    "at that rate");
+	is_string(json_string_value(json_object_get(r, "status")), "critical",
+	    "the report is critical");
+	json_decref(r);
+
+	w.total = w.errors = 0;
+	memset(p, 0, sizeof p);
+	r = slo_report("quiet", 99.9, 86400, &w, p);
+	is_string(json_string_value(json_object_get(r, "status")),
+	    "no_traffic", "no requests: no_traffic");
+	ok(near(rnum(r, "availability_pct", NULL), 100), "and 100%%");
+	ok(near(rnum(r, "burn_rate", NULL), 0), "burning nothing");
+	json_decref(r);
+
+	w.total = 100;
+	w.errors = 0;
+	r = slo_report("perfect", 100, 86400, &w, p);
+	is_string(json_string_value(json_object_get(r, "status")), "ok",
+	    "a 100%% target met is ok");
+	ok(near(rnum(r, "budget_remaining_pct", NULL), 100), "with its empty "
+	    "budget untouched");
+	json_decref(r);
+	w.errors = 1;
+	r = slo_report("perfect", 100, 86400, &w, p);
+	ok(rnum(r, "burn_rate", NULL) == -1, "one error against 100%% "
+	    "burns without bound (null)");
+	is_string(json_string_value(json_object_get(r, "status")),
+	    "exhausted", "and exhausts it");
+	json_decref(r);
+}
+
 int
 main(void)
 {
@@ -202,5 +275,6 @@ main(void)
 	test_misc();
 	test_promql();
 	test_sha256();
+	test_slo();
 	return done_testing();
 }
