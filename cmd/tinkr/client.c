@@ -236,6 +236,10 @@ client_call(struct cmd_ctx *ctx, int start, const char *method,
 	free(resp.config);
 	ans->status = resp.status;
 	ans->raw = resp.body;
+	/* An event stream (rca) is the caller's to read. */
+	if (resp.status == 200 && (strncmp(resp.body, "event: ", 7) == 0 ||
+	    strncmp(resp.body, "data: ", 6) == 0))
+		return EXIT_OK;
 	ans->json = json_loadb(resp.body, resp.len, 0, &jerr);
 	if (ans->json == NULL) {
 		answer_free(ans);

@@ -25,6 +25,7 @@ const struct cmd_entry *cmd_table[] = {
 	&cmd_profile_list_entry,
 	&cmd_profile_show_entry,
 	&cmd_profile_use_entry,
+	&cmd_rca_entry,
 	&cmd_slo_entry,
 	&cmd_tail_entry,
 	&cmd_token_new_entry,

@@ -1051,7 +1051,7 @@ test_free(void *job)
 		t->orphan = 1;
 }
 
-const struct job_ops test_job_ops = { test_step, test_result, test_free };
+const struct job_ops test_job_ops = { test_step, test_result, test_free, 0 };
 
 /* Cancel a deleted watch's pending deliveries; how many. */
 size_t

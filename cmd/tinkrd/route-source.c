@@ -177,7 +177,7 @@ source_ops_free(void *job)
 }
 
 const struct job_ops source_job_ops = {
-	source_ops_step, source_ops_result, source_ops_free
+	source_ops_step, source_ops_result, source_ops_free, 0
 };
 
 /*

@@ -27,6 +27,7 @@ static const struct route routes[] = {
 	{ "POST", "/api/v1/logs",	    ROLE_VIEWER,   route_logs },
 	{ "POST", "/api/v1/metrics",	    ROLE_VIEWER,   route_metrics },
 	{ "POST", "/api/v1/slo",	    ROLE_VIEWER,   route_slo },
+	{ "POST", "/api/v1/rca",	    ROLE_VIEWER,   route_rca },
 	{ "POST", "/api/v1/watches",	    ROLE_ONCALL,   route_watch_start },
 	{ "GET",  "/api/v1/watches",	    ROLE_VIEWER,   route_watch_list },
 	{ "GET",  "/api/v1/watches/{id}",  ROLE_VIEWER,   route_watch_show },

@@ -56,6 +56,50 @@ struct pending {
 };
 
 /*
+ * Queue an event stream of the frames a job made: each {"event": ...,
+ * and the rest} goes as "event:" and a "data:" line of JSON, and the
+ * stream ends with "data: [DONE]" as the original Tinkr server's did.
+ */
+static enum MHD_Result
+send_stream(struct MHD_Connection *c, struct reply *rep)
+{
+	struct MHD_Response	*r;
+	struct strbuf		 b = { NULL, 0, 0 };
+	enum MHD_Result		 ret;
+	const char		*event;
+	json_t			*f, *data;
+	char			*text;
+	size_t			 i;
+
+	strbuf_add(&b, "", 0);
+	json_array_foreach(json_object_get(rep->json, "frames"), i, f) {
+		event = json_string_value(json_object_get(f, "event"));
+		data = json_deep_copy(f);
+		json_object_del(data, "event");
+		text = json_dumps(data, JSON_COMPACT);
+		json_decref(data);
+		strbuf_str(&b, "event: ");
+		strbuf_str(&b, event != NULL ? event : "message");
+		strbuf_str(&b, "\ndata: ");
+		strbuf_str(&b, text);
+		strbuf_str(&b, "\n\n");
+		free(text);
+	}
+	strbuf_str(&b, "data: [DONE]\n\n");
+	r = MHD_create_response_from_buffer(b.len, b.s, MHD_RESPMEM_MUST_FREE);
+	if (r == NULL) {
+		free(b.s);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+	    "text/event-stream");
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	ret = MHD_queue_response(c, (unsigned int)rep->status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/*
  * Queue a JSON reply; the body is freed by MHD. On the Unix socket the
  * daemon names its config file so a client given another one can say so.
  */
@@ -67,6 +111,8 @@ send_reply(struct MHD_Connection *c, struct reply *rep, const char *config)
 	char			*text, *buf;
 	size_t			 len;
 
+	if (rep->sse)
+		return send_stream(c, rep);
 	text = json_dumps(rep->json, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
 	if (text == NULL)
 		text = xstrdup("{\"detail\": \"cannot encode the answer\"}");
@@ -178,6 +224,7 @@ finish_pending(struct pending *p, int status, json_t *json)
 {
 	p->cc->ready.status = status;
 	p->cc->ready.json = json;
+	p->cc->ready.sse = p->ops->sse && status == 200;
 	p->cc->has_ready = 1;
 	MHD_resume_connection(p->conn);
 	p->ops->free(p->job);

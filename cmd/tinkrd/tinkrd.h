@@ -117,6 +117,7 @@ struct job_ops {
 	int		(*step)(void *, long long);
 	json_t		*(*result)(void *, int *);
 	void		(*free)(void *);
+	int		 sse;		/* a 200 result is {"frames": [...]} */
 };
 
 /* What a handler answers: a status and a JSON body. */
@@ -125,6 +126,7 @@ struct reply {
 	json_t		*json;
 	void		*job;		/* answer when this job finishes */
 	const struct job_ops *ops;
+	int		 sse;		/* send json's frames as an event stream */
 	char		 allow[32];	/* the Allow header of a 405 */
 	void		(*after)(struct tinkrd *);	/* once the reply is sent */
 };
@@ -177,6 +179,9 @@ void		 route_anomalies(struct request *, struct reply *);
 void		 route_logs(struct request *, struct reply *);
 void		 route_metrics(struct request *, struct reply *);
 void		 route_slo(struct request *, struct reply *);
+
+/* route-rca.c */
+void		 route_rca(struct request *, struct reply *);
 
 /* watches.c */
 long long	 mono_ms(void);
