@@ -7,6 +7,7 @@
 
 #include "promql.h"
 #include "sha256.h"
+#include "rca.h"
 #include "slo.h"
 #include "tap.h"
 #include "util.h"
@@ -264,6 +265,30 @@ test_slo(void)
 	json_decref(r);
 }
 
+/* is_mask MESSAGE WANT */
+static void
+is_mask(const char *msg, const char *want)
+{
+	char	*got = rca_mask(msg);
+
+	is_string(got, want, "mask: %s", msg);
+	free(got);
+}
+
+static void
+test_rca_mask(void)
+{
+	is_mask("user 42 paid 19.99", "user <n> paid <n>");
+	is_mask("req 7c9e6679-7425-40de-944b-e07fc1f90ae7 failed",
+	    "req <uuid> failed");
+	is_mask("dial tcp 10.0.3.7:5432: refused", "dial tcp <ip>:<n>: refused");
+	is_mask("commit deadbeef01 broke", "commit <hex> broke");
+	is_mask("no such key \"cart-91\" in 'eu'", "no such key \"<s>\" in '<s>'");
+	is_mask("v2 api and http2", "v2 api and http2");
+	is_mask("decaf coffee", "decaf coffee");
+	is_mask("", "");
+}
+
 int
 main(void)
 {
@@ -276,5 +301,6 @@ main(void)
 	test_promql();
 	test_sha256();
 	test_slo();
+	test_rca_mask();
 	return done_testing();
 }
