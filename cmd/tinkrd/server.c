@@ -113,6 +113,21 @@ send_reply(struct MHD_Connection *c, struct reply *rep, const char *config)
 
 	if (rep->sse)
 		return send_stream(c, rep);
+	if (rep->raw != NULL) {
+		r = MHD_create_response_from_buffer(strlen(rep->raw), rep->raw,
+		    MHD_RESPMEM_MUST_FREE);
+		rep->raw = NULL;
+		if (r == NULL)
+			return MHD_NO;
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+		    rep->ctype);
+		MHD_add_response_header(r, "Content-Security-Policy",
+		    "default-src 'self'; script-src 'unsafe-inline'; "
+		    "style-src 'unsafe-inline'");
+		ret = MHD_queue_response(c, (unsigned int)rep->status, r);
+		MHD_destroy_response(r);
+		return ret;
+	}
 	text = json_dumps(rep->json, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
 	if (text == NULL)
 		text = xstrdup("{\"detail\": \"cannot encode the answer\"}");

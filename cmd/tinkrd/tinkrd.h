@@ -127,6 +127,8 @@ struct reply {
 	void		*job;		/* answer when this job finishes */
 	const struct job_ops *ops;
 	int		 sse;		/* send json's frames as an event stream */
+	char		*raw;		/* or send this body, of type ctype */
+	const char	*ctype;
 	char		 allow[32];	/* the Allow header of a 405 */
 	void		(*after)(struct tinkrd *);	/* once the reply is sent */
 };
@@ -136,6 +138,8 @@ struct route {
 	const char	*pattern;	/* "/api/v1/watches/{id}" */
 	enum role	 role;
 	void		(*handler)(struct request *, struct reply *);
+	const char	*summary;	/* for /openapi.json and /docs */
+	const char	*example;	/* a request body, or NULL */
 };
 
 /* tinkrd.c */
@@ -161,6 +165,8 @@ int		 server_jobs_run(struct tinkrd *, long long, int *);
 void		 server_jobs_cancel(struct tinkrd *);
 
 /* routes.c */
+extern const struct route routes[];
+extern const size_t nroutes;
 void		 routes_dispatch(struct request *, struct reply *);
 void		 reply_error(struct reply *, int, const char *, ...)
 		     __attribute__((format(printf, 3, 4)));
@@ -179,6 +185,10 @@ void		 route_anomalies(struct request *, struct reply *);
 void		 route_logs(struct request *, struct reply *);
 void		 route_metrics(struct request *, struct reply *);
 void		 route_slo(struct request *, struct reply *);
+
+/* route-docs.c */
+void		 route_openapi(struct request *, struct reply *);
+void		 route_docs(struct request *, struct reply *);
 
 /* route-rca.c */
 void		 route_rca(struct request *, struct reply *);

@@ -327,7 +327,7 @@ count_daemons() {
 	_cd_sock=${1:-$TINKR_SOCKET}
 	_cd_n=0
 	for _cd_f in /proc/[0-9]*/cmdline; do
-		_cd_c=$(tr '\0' ' ' <"$_cd_f" 2>/dev/null) || continue
+		_cd_c=$( (tr '\0' ' ' <"$_cd_f") 2>/dev/null) || continue
 		case ${_cd_c%% *} in
 		tinkrd|*/tinkrd) ;;
 		*) continue ;;
@@ -397,7 +397,7 @@ t_stop_daemons() {
 		_sd_p=${_sd_f#/proc/}
 		_sd_p=${_sd_p%/cmdline}
 		[ "$_sd_p" != $$ ] || continue
-		_sd_c=$(tr '\0' ' ' <"$_sd_f" 2>/dev/null) || continue
+		_sd_c=$( (tr '\0' ' ' <"$_sd_f") 2>/dev/null) || continue
 		case $_sd_c in
 		*"$T_SCRATCH"*)
 			case ${_sd_c%% *} in

@@ -150,6 +150,34 @@ one_error "$err" "Profile 'nope' not found" "and names it"
 tinkr profile use demo
 is "$out" "Profile demo is active (local backend)" "profile use says what it did"
 
+# --- the API described ---------------------------------------------------------------
+api GET /openapi.json
+is "$code" 200 "GET /openapi.json needs no token"
+ok "it is JSON" json_valid "$body"
+contains "$body" '"openapi": "3.0.3"' "an OpenAPI 3.0 document"
+for r in '"/api/v1/anomalies"' '"/api/v1/slo"' '"/api/v1/rca"' \
+    '"/api/v1/watches/{id}/delete"' '"/api/v1/deliveries/{id}/retry"' \
+    '"/api/v1/profiles/{name}/activate"'; do
+	contains "$body" "$r" "it describes $r"
+done
+is "$(printf '%s\n' "$body" | grep -c '"summary"')" \
+    "$(grep -c '^	{ "[A-Z]*", "/' "$TOP_SRCDIR/cmd/tinkrd/routes.c")" \
+    "one operation for each row of the route table"
+contains "$body" '"example": {' "request bodies come with examples"
+api GET /docs
+is "$code" 200 "GET /docs needs no token"
+contains "$hdrs" "Content-Type: text/html" "it is a page"
+lacks "$body" 'src="http' "it loads no outside script"
+lacks "$body" '<link' "nor outside styles or fonts"
+contains "$body" "fetch('/openapi.json')" "it reads the API from this server"
+if command -v node >/dev/null 2>&1; then
+	printf '%s\n' "$body" | sed -n '/<script>/,/<\/script>/p' | sed '1d;$d' \
+	    >docs.js
+	ok "its script is valid JavaScript" node --check docs.js
+else
+	skip "the page's script is valid JavaScript" "no node to check it"
+fi
+
 # --- the access log -------------------------------------------------------------------
 like "$(cat a.log)" "127\.0\.0\.1 POST /api/v1/watches 201 bob" \
     "the access log names the key's subject"
