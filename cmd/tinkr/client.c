@@ -207,10 +207,18 @@ client_call(struct cmd_ctx *ctx, int start, const char *method,
 {
 	struct http_response	 resp;
 	json_error_t		 jerr;
+	const char		*url, *token;
 	char			 err[512], *text = NULL;
 	int			 fd, rc;
 
 	memset(ans, 0, sizeof *ans);
+	if ((url = remote_url(ctx, &token)) != NULL) {
+		if (body != NULL)
+			text = json_dumps(body, JSON_COMPACT);
+		rc = remote_call(ctx, url, token, method, path, text, ans);
+		free(text);
+		return rc;
+	}
 	if ((fd = client_connect(ctx, start == 1, NULL)) == -1) {
 		if (*ctx->sock == '\0')
 			return EXIT_UNREACHABLE;

@@ -25,13 +25,14 @@ static const struct {
 	{ "quiet",	no_argument,		'q' },
 	{ "help",	no_argument,		'h' },
 	{ "version",	no_argument,		'V' },
+	{ "remote",	required_argument,	'R' },
 };
 
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: tinkr [-c file] [-p profile] [--json] [-q] "
-	    "command [args]\n\nCommands:\n");
+	fprintf(f, "usage: tinkr [-c file] [-p profile] [--remote url] [--json] "
+	    "[-q] command [args]\n\nCommands:\n");
 	cmd_list(f, NULL);
 	fprintf(f, "\nGlobal options:\n"
 	    "  -c, --config FILE          use this configuration file\n"
@@ -251,6 +252,9 @@ take_option(struct cmd_ctx *ctx, struct optset *os, int ch, int idx,
 		break;
 	case 'V':
 		ctx->want_version = 1;
+		break;
+	case 'R':
+		ctx->remote_arg = optarg;
 		break;
 	case ':':
 		usage_error(ctx, "missing value for option %s", argv[optind - 1]);

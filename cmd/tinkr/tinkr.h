@@ -27,6 +27,7 @@ struct args {
 struct cmd_ctx {
 	const char		*config_arg;	/* -c FILE */
 	const char		*profile_arg;	/* -p NAME */
+	const char		*remote_arg;	/* --remote URL */
 	int			 json;		/* --json */
 	int			 quiet;		/* -q */
 	int			 want_help;	/* -h, --help */
@@ -83,6 +84,11 @@ void		 say(struct cmd_ctx *, const char *, ...)
 int		 client_call(struct cmd_ctx *, int, const char *, const char *,
 		     json_t *, struct answer *);
 int		 client_result(struct cmd_ctx *, struct answer *);
+
+/* remote.c */
+const char	*remote_url(struct cmd_ctx *, const char **);
+int		 remote_call(struct cmd_ctx *, const char *, const char *,
+		     const char *, const char *, const char *, struct answer *);
 void		 answer_free(struct answer *);
 int		 client_start_daemon(struct cmd_ctx *, int *);
 

@@ -44,6 +44,7 @@ struct conn_ctx {
 	void		(*after)(struct tinkrd *);
 	struct reply	 ready;		/* a finished job's answer */
 	int		 has_ready;
+	char		 subject[64];	/* who asked, for the access log */
 };
 
 /* A suspended request waiting for its source job, in the daemon's list. */
@@ -363,6 +364,9 @@ server_access(void *cls, struct MHD_Connection *c, const char *url,
 	if (cc->too_large)
 		return send_error(c, 413, "request body larger than 1 MiB");
 	if (cc->has_ready) {
+		if (!s->is_unix)
+			access_log(c, method, url, cc->ready.status,
+			    cc->subject[0] != '\0' ? cc->subject : NULL);
 		ret = send_reply(c, &cc->ready, NULL);
 		json_decref(cc->ready.json);
 		cc->ready.json = NULL;
@@ -391,6 +395,8 @@ server_access(void *cls, struct MHD_Connection *c, const char *url,
 	for (i = 0; i < req.nparams; i++)
 		free(req.param[i]);
 	if (rep.job != NULL) {
+		if (subject != NULL)
+			strlcpy(cc->subject, subject, sizeof cc->subject);
 		wait_for_job(s->d, c, cc, rep.job, rep.ops);
 		return MHD_YES;
 	}

@@ -178,6 +178,32 @@ else
 	skip "the page's script is valid JavaScript" "no node to check it"
 fi
 
+# --- the CLI in remote mode ---------------------------------------------------------
+mkdir -m 700 nowhere
+run env TINKR_SOCKET="$T_SCRATCH/nowhere/s.sock" TINKR_SERVER_URL="$base" \
+    TINKR_API_TOKEN="$viewer" "$TINKR" anomaly payments-api
+is "$rc" 0 "TINKR_SERVER_URL and TINKR_API_TOKEN send commands to the server"
+like "$out" '^MEDIUM +error_count +30 errors in 10m' "which answers them"
+ok "no local daemon was started for it" test ! -e nowhere/s.sock
+run env TINKR_SOCKET="$T_SCRATCH/nowhere/s.sock" TINKR_API_TOKEN="$viewer" \
+    "$TINKR" --remote "$base" --json watch list
+is "$rc" 0 "--remote URL works too"
+contains "$out" '"watches"' "and --json prints the server's answer"
+run env TINKR_SOCKET="$T_SCRATCH/nowhere/s.sock" TINKR_API_TOKEN= \
+    "$TINKR" --remote "$base" watch list
+is "$rc" 1 "without a token the server's 401 is a failure"
+contains "$err" "wants a token: set TINKR_API_TOKEN" "and tinkr says what to set"
+run env TINKR_SOCKET="$T_SCRATCH/nowhere/s.sock" TINKR_API_TOKEN="$viewer" \
+    "$TINKR" --remote http://127.0.0.1:1 watch list
+is "$rc" 3 "an unreachable server exits 3"
+like "$err" '^tinkr: http://127\.0\.0\.1:1: .*' "naming it"
+printf '[server]\nurl = "%s"\ntoken = "%s"\n' "$base" "$viewer" >conf/client.toml
+chmod 600 conf/client.toml
+run env TINKR_SOCKET="$T_SCRATCH/nowhere/s.sock" TINKR_API_TOKEN= \
+    "$TINKR" -c "$T_SCRATCH/conf/client.toml" rca payments-api
+is "$rc" 0 "[server] url and token in the configuration work as well"
+contains "$out" "== Likely cause ==" "an rca streams from the server"
+
 # --- the access log -------------------------------------------------------------------
 like "$(cat a.log)" "127\.0\.0\.1 POST /api/v1/watches 201 bob" \
     "the access log names the key's subject"
