@@ -16,6 +16,7 @@ const struct cmd_entry *cmd_table[] = {
 	&cmd_daemon_status_entry,
 	&cmd_daemon_stop_entry,
 	&cmd_deliveries_entry,
+	&cmd_doctor_entry,
 	&cmd_deliveries_retry_entry,
 	&cmd_help_entry,
 	&cmd_logs_entry,

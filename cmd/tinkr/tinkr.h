@@ -125,6 +125,7 @@ extern const struct cmd_entry cmd_notifier_test_entry;
 extern const struct cmd_entry cmd_profile_list_entry;
 extern const struct cmd_entry cmd_profile_show_entry;
 extern const struct cmd_entry cmd_profile_use_entry;
+extern const struct cmd_entry cmd_doctor_entry;
 extern const struct cmd_entry cmd_rca_entry;
 extern const struct cmd_entry cmd_slo_entry;
 extern const struct cmd_entry cmd_token_new_entry;

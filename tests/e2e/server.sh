@@ -204,6 +204,20 @@ run env TINKR_SOCKET="$T_SCRATCH/nowhere/s.sock" TINKR_API_TOKEN= \
 is "$rc" 0 "[server] url and token in the configuration work as well"
 contains "$out" "== Likely cause ==" "an rca streams from the server"
 
+run env TINKR_SOCKET="$T_SCRATCH/nowhere/s.sock" TINKR_API_TOKEN="$viewer" \
+    "$TINKR" --remote "$base" doctor
+is "$rc" 0 "doctor passes with a good token"
+like "$out" '^ok   token +accepted$' "and says the token is accepted"
+like "$out" '^FAIL TLS|^ok   TLS' "it looks at TLS"
+run env TINKR_SOCKET="$T_SCRATCH/nowhere/s.sock" TINKR_API_TOKEN=tkr_wrong \
+    "$TINKR" --remote "$base" doctor
+is "$rc" 1 "doctor fails with a wrong token"
+like "$out" '^FAIL token +the server answers 401 to it$' "naming the check"
+contains "$out" "fix: the server does not know this token" "and what to do"
+run env TINKR_SOCKET="$T_SCRATCH/nowhere/s.sock" TINKR_API_TOKEN="$viewer" \
+    "$TINKR" --remote "$base" --json doctor
+ok "doctor --json is JSON" json_valid "$out"
+
 # --- the access log -------------------------------------------------------------------
 like "$(cat a.log)" "127\.0\.0\.1 POST /api/v1/watches 201 bob" \
     "the access log names the key's subject"
