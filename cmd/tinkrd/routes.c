@@ -117,6 +117,8 @@ reply_json(struct reply *rep, int status, json_t *json)
 const char *
 request_query(struct request *req, const char *name)
 {
+	if (req->conn == NULL)
+		return NULL;
 	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND,
 	    name);
 }
