@@ -34,6 +34,7 @@ struct rule {
 	double		 critical;	/* NAN when unset */
 	char		*unit;		/* how values print, or NULL */
 	unsigned	 line;		/* of the section header */
+	int		 hidden;	/* counts for slo_total/slo_errors only */
 };
 
 #endif

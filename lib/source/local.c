@@ -175,6 +175,9 @@ struct local_job {
 	char			*query_text;
 	char			*metric;
 	long long		 slo_window;	/* slo: the window asked for */
+	size_t			 nvisible;	/* rules that are not slo_* */
+	long			 slo_total;	/* rule index, or -1 */
+	long			 slo_errors;
 	struct query		*query;
 	int			 phase;
 	char			**paths;	/* logs: the files, in order */
@@ -1212,6 +1215,8 @@ detect_rules(struct local_job *job, const char *win, struct anomalies *list)
 
 	for (i = 0; i < job->nrules; i++) {
 		r = &job->rules[i];
+		if (r->hidden)
+			continue;
 		if ((v = rule_value(job, i, &count)) < 0 ||
 		    !rule_fires(r, v, &sev))
 			continue;
@@ -1239,6 +1244,24 @@ detect_rules(struct local_job *job, const char *win, struct anomalies *list)
 }
 
 /*
+ * Requests and errors over the last span seconds: the lines matching the
+ * service's slo_total and slo_errors queries, or all lines and the error
+ * lines.
+ */
+static void
+slo_counts(struct local_job *job, long long span, struct slo_counts *c)
+{
+	struct sums	 s;
+
+	window_sums(job->svc, job->p.now, job->p.now - span, job->slo_total,
+	    &s);
+	c->total = job->slo_total >= 0 ? s.matches : s.lines;
+	window_sums(job->svc, job->p.now, job->p.now - span, job->slo_errors,
+	    &s);
+	c->errors = job->slo_errors >= 0 ? s.matches : s.errors;
+}
+
+/*
  * An SLO report from the buckets: every counted line a request, every
  * error line an error. The buckets hold a day, so a longer window is
  * reported over the day and says so.
@@ -1248,21 +1271,14 @@ finish_slo(struct local_job *job)
 {
 	static const long long	 spans[3] = { 3600, 6 * 3600, 24 * 3600 };
 	struct slo_counts	 w, periods[3];
-	struct sums		 s;
 	long long		 observed;
 	char			 asked[32];
 	int			 i;
 
 	observed = job->slo_window < RETENTION ? job->slo_window : RETENTION;
-	window_sums(job->svc, job->p.now, job->p.now - observed, -1, &s);
-	w.total = s.lines;
-	w.errors = s.errors;
-	for (i = 0; i < 3; i++) {
-		window_sums(job->svc, job->p.now, job->p.now - spans[i], -1,
-		    &s);
-		periods[i].total = s.lines;
-		periods[i].errors = s.errors;
-	}
+	slo_counts(job, observed, &w);
+	for (i = 0; i < 3; i++)
+		slo_counts(job, spans[i], &periods[i]);
 	job->result = slo_report(job->service, job->p.target, observed, &w,
 	    periods);
 	json_object_set_new(job->result, "profile",
@@ -1291,7 +1307,7 @@ finish_detect(struct local_job *job)
 		strlcpy(win, job->p.window_text, sizeof win);
 	else
 		format_duration(job->p.window, win, sizeof win);
-	if (job->nrules > 0)
+	if (job->nvisible > 0)
 		detect_rules(job, win, &list);
 	else if (s.errors > ERRORS_THRESHOLD)
 		anomalies_add(&list, job->service, "error_count",
@@ -1299,7 +1315,7 @@ finish_detect(struct local_job *job)
 		    s.errors, ERRORS_THRESHOLD, "%.0f errors in %s, exceeds "
 		    "threshold of %d", s.errors, win, ERRORS_THRESHOLD);
 	p99 = quantile(&s, 0.99);
-	if (job->nrules == 0 && p99 > P99_THRESHOLD_MS) {
+	if (job->nvisible == 0 && p99 > P99_THRESHOLD_MS) {
 		format_amount(p99, "ms", cur, sizeof cur);
 		format_amount(P99_THRESHOLD_MS, "ms", thr, sizeof thr);
 		anomalies_add(&list, job->service, "latency_p99", SEV_MEDIUM,
@@ -1495,6 +1511,35 @@ job_config(struct local_job *job, const struct csection *sec,
 	return 0;
 }
 
+/*
+ * A service's slo_total or slo_errors query, counted in the buckets like
+ * a count rule that never fires; *index is its place, or -1.
+ */
+static void
+add_slo_rule(struct local_job *job, const struct csection *sec,
+    const char *key, long *index)
+{
+	const char	*q = csection_str(sec, key);
+	struct rule	*r;
+
+	*index = -1;
+	if (q == NULL)
+		return;
+	job->rules = xreallocarray(job->rules, job->nrules + 1,
+	    sizeof *job->rules);
+	r = &job->rules[job->nrules];
+	memset(r, 0, sizeof *r);
+	r->name = xstrdup(key);
+	r->kind = RULE_COUNT;
+	r->query = xstrdup(q);
+	r->quantile = NAN;
+	r->threshold = NAN;
+	r->high = NAN;
+	r->critical = NAN;
+	r->hidden = 1;
+	*index = (long)job->nrules++;
+}
+
 /* The metrics a local service offers. */
 static const char *const local_metrics[] = {
 	"error_count", "log_lines", "latency_p50", "latency_p95", "latency_p99"
@@ -1566,6 +1611,9 @@ local_start(struct local_state *st, const struct config *conf,
 		    service);
 		goto fail;
 	}
+	job->nvisible = job->nrules;
+	add_slo_rule(job, sec, "slo_total", &job->slo_total);
+	add_slo_rule(job, sec, "slo_errors", &job->slo_errors);
 	job->rq = xcalloc(job->nrules, sizeof *job->rq);
 	for (i = 0; i < job->nrules; i++) {
 		r = &job->rules[i];

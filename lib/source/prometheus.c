@@ -100,6 +100,19 @@ metric_name(const char *s)
 static int	instant_value(struct prom_job *, const struct pquery *,
 		    double *);
 
+/* The [profiles.P.services.S] section of a service, or NULL. */
+static const struct csection *
+service_section(const struct config *conf, const struct cprofile *prof,
+    const char *service)
+{
+	size_t	 i;
+
+	for (i = 0; i < prof->nservices; i++)
+		if (strcmp(conf->sections[prof->services[i]].sub, service) == 0)
+			return &conf->sections[prof->services[i]];
+	return NULL;
+}
+
 /* Add a query to the job. */
 static struct pquery *
 add_query(struct prom_job *job, enum pq_kind kind, const char *name,
@@ -137,9 +150,10 @@ default_queries(struct prom_job *job, const char *label)
  * window, then over the last hour, 6 hours and day.
  */
 static void
-slo_queries(struct prom_job *job, const char *label)
+slo_queries(struct prom_job *job, const char *label,
+    const struct csection *svc)
 {
-	const char	*spans[4];
+	const char	*spans[4], *te, *ee;
 	char		 range[48];
 	int		 i;
 
@@ -147,13 +161,18 @@ slo_queries(struct prom_job *job, const char *label)
 	spans[1] = "1h";
 	spans[2] = "6h";
 	spans[3] = "24h";
+	te = csection_str(svc, "slo_total_expr");
+	ee = csection_str(svc, "slo_errors_expr");
 	for (i = 0; i < 4; i++) {
 		snprintf(range, sizeof range, "[%s]))", spans[i]);
-		add_query(job, PQ_SLO, "total", selector("sum(increase(",
-		    "http_requests_total", label, job->service, "", range));
-		add_query(job, PQ_SLO, "errors", selector("sum(increase(",
-		    "http_requests_total", label, job->service,
-		    ",status=~\"5..\"", range));
+		add_query(job, PQ_SLO, "total", te != NULL ?
+		    promql_expand(te, job->service, spans[i]) :
+		    selector("sum(increase(", "http_requests_total", label,
+		    job->service, "", range));
+		add_query(job, PQ_SLO, "errors", ee != NULL ?
+		    promql_expand(ee, job->service, spans[i]) :
+		    selector("sum(increase(", "http_requests_total", label,
+		    job->service, ",status=~\"5..\"", range));
 	}
 }
 
@@ -281,7 +300,7 @@ prom_start(struct fetcher *f, const struct config *conf,
 		job->metric = xstrdup(p->metric);
 		add_query(job, PQ_RANGE, p->metric, metric_query(job, label));
 	} else if (p->op == SOURCE_SLO)
-		slo_queries(job, label);
+		slo_queries(job, label, service_section(conf, prof, service));
 	else if (job->nrules == 0)
 		default_queries(job, label);
 	else {

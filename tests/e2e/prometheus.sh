@@ -58,6 +58,8 @@ prometheus_url = "http://127.0.0.1:${1:-9}/"
 grafana_url = "https://grafana.example.com"
 
 [profiles.rules.services.payments-api]
+slo_total_expr = 'sum(increase(http_requests_total{service="\$service",status="200"}[\$window]))'
+slo_errors_expr = 'sum(increase(http_requests_total{service="\$service",status="500"}[\$window]))'
 
 [profiles.rules.services.payments-api.rules.queue_depth]
 kind = "promql"
@@ -265,6 +267,11 @@ avail=$(printf '%s\n' "$out" | sed -n 's/.*"availability_pct": \([0-9.]*\).*/\1/
 ok "availability is about 1 - 6/56 = 89.3% of the exporter's requests" \
     awk -v a="$avail" 'BEGIN { exit !(a > 88 && a < 91) }'
 contains "$out" '"status": "exhausted"' "which exhausts a 99.9% budget"
+
+tinkr -p rules --json slo payments-api --window 1h
+avail=$(printf '%s\n' "$out" | sed -n 's/.*"availability_pct": \([0-9.]*\).*/\1/p')
+ok "slo_total_expr and slo_errors_expr replace the defaults: 1 - 5/50 = 90%" \
+    awk -v a="$avail" 'BEGIN { exit !(a > 89 && a < 91) }'
 
 sanitizer_check "the prometheus backend"
 done_testing

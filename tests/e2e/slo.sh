@@ -13,6 +13,10 @@ active = true
 logs = "$T_SCRATCH/logs/api.jsonl"
 [profiles.demo.services.quiet]
 logs = "$T_SCRATCH/logs/quiet.jsonl"
+[profiles.demo.services.web]
+logs = "$T_SCRATCH/logs/web.jsonl"
+slo_total = "status:(200 OR 503)"
+slo_errors = "status:503"
 EOC
 chmod 600 "$TINKR_CONFIG"
 : >logs/quiet.jsonl
@@ -101,6 +105,40 @@ one_error "$err" "'window' must be a duration" "and says why"
 tinkr slo nope
 is "$rc" 1 "an unknown service exits 1"
 one_error "$err" "Service 'nope' not found in profile 'demo'" "and names it"
+
+# slo_total and slo_errors choose the lines: 90 good and 10 failed requests
+# among 50 lines that are no requests and 5 error lines that are no
+# failed requests.
+ts=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+{
+	i=0
+	while [ $i -lt 90 ]; do
+		printf '{"ts": "%s", "msg": "GET /x", "status": 200}\n' "$ts"
+		i=$((i + 1))
+	done
+	i=0
+	while [ $i -lt 10 ]; do
+		printf '{"ts": "%s", "msg": "GET /x", "status": 503}\n' "$ts"
+		i=$((i + 1))
+	done
+	i=0
+	while [ $i -lt 50 ]; do
+		printf '{"ts": "%s", "msg": "cache warmed"}\n' "$ts"
+		i=$((i + 1))
+	done
+	i=0
+	while [ $i -lt 5 ]; do
+		printf '{"ts": "%s", "level": "error", "msg": "cron failed"}\n' "$ts"
+		i=$((i + 1))
+	done
+} >logs/web.jsonl
+tinkr --json slo web --window 1h
+is "$(member "$out" total_requests)" "100.0" "slo_total counts the request lines"
+is "$(member "$out" error_count)" "10.0" "slo_errors counts the failed ones"
+ok "availability is 90%" within "$(member "$out" availability_pct)" 90
+tinkr anomaly web
+is "$out" "No anomalies detected for web in the last 10m." \
+    "the slo queries are no rules: 5 error lines are below the default rule"
 
 sanitizer_check "slo"
 done_testing
