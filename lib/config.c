@@ -174,6 +174,10 @@ static const struct keyrule keyrules[] = {
 	{ "url", CSECT_SERVER, NULL, K_URL, NULL, 0, NULL },
 	{ "token", CSECT_SERVER, NULL, K_STRING, NULL, KR_SECRET, NULL },
 	{ "hash", CSECT_AUTHKEY, NULL, K_SHA256, NULL, KR_REQUIRED, NULL },
+	{ "url", CSECT_LLM, NULL, K_URL, NULL, KR_REQUIRED, NULL },
+	{ "model", CSECT_LLM, NULL, K_STRING, NULL, KR_REQUIRED, NULL },
+	{ "api_key", CSECT_LLM, NULL, K_STRING, NULL, KR_SECRET, NULL },
+	{ "timeout", CSECT_LLM, NULL, K_DURATION, NULL, 0, NULL },
 	{ "roles", CSECT_AUTHKEY, NULL, K_ROLES, roles, KR_REQUIRED, NULL },
 };
 
@@ -191,6 +195,7 @@ static const struct sectrule sectrules[] = {
 	    NULL, NULL },
 	[CSECT_AUTHKEY] = { "auth.keys.*", CSECT_AUTHKEY, "key", NULL, NULL,
 	    NULL },
+	[CSECT_LLM] = { "llm", CSECT_LLM, "llm section", NULL, NULL, NULL },
 };
 
 #define RULE_QUANTILE_DEFAULT	0.99
@@ -1183,8 +1188,8 @@ unknown_section(struct parse *p, const char *name, char **parts,
 	else
 		perr(p, p->line, "unknown section [%s] (sections are "
 		    "[profiles.NAME], [profiles.NAME.services.NAME], "
-		    "[profiles.NAME.notifiers.NAME], [server] and "
-		    "[auth.keys.NAME])", name);
+		    "[profiles.NAME.notifiers.NAME], [server], "
+		    "[auth.keys.NAME] and [llm])", name);
 }
 
 /* Start a new [section]; its keys follow. */
@@ -1223,7 +1228,8 @@ section_open(struct parse *p, const struct tline *tl)
 	sec->name = name;
 	sec->kind = sr->kind;
 	sec->line = p->line;
-	if (sr->kind == CSECT_SERVER || sr->kind == CSECT_AUTHKEY) {
+	if (sr->kind == CSECT_SERVER || sr->kind == CSECT_AUTHKEY ||
+	    sr->kind == CSECT_LLM) {
 		if (sr->kind == CSECT_AUTHKEY)
 			sec->sub = xstrdup(tl->parts[2]);
 		p->cur = (long)p->cfg->nsections++;
@@ -2362,6 +2368,9 @@ config_json(const struct config *cfg)
 	for (i = 0; i < cfg->nsections; i++) {
 		if (cfg->sections[i].kind == CSECT_SERVER)
 			json_object_set_new(j, "server",
+			    notifier_json(&cfg->sections[i]));
+		else if (cfg->sections[i].kind == CSECT_LLM)
+			json_object_set_new(j, "llm",
 			    notifier_json(&cfg->sections[i]));
 		else if (cfg->sections[i].kind == CSECT_AUTHKEY)
 			json_array_append_new(list,

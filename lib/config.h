@@ -41,7 +41,8 @@ enum csect_kind {
 	CSECT_NOTIFIER,		/* [profiles.P.notifiers.N] */
 	CSECT_RULE,		/* [profiles.P.services.S.rules.R] */
 	CSECT_SERVER,		/* [server] */
-	CSECT_AUTHKEY		/* [auth.keys.SUBJECT] */
+	CSECT_AUTHKEY,		/* [auth.keys.SUBJECT] */
+	CSECT_LLM		/* [llm] */
 };
 
 /* One [section] and its keys, in file order. */

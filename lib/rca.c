@@ -403,6 +403,7 @@ find_suspects(const char *msg, long weight, struct suspect *s, size_t *ns,
 					break;
 			if (i == *ns && *ns < max) {
 				strlcpy(s[i].name, name, sizeof s[i].name);
+				s[i].count = 0;
 				(*ns)++;
 			}
 			if (i < *ns)

@@ -159,6 +159,8 @@ cmd_config_show(struct cmd_ctx *ctx)
 		}
 		if ((s = json_object_get(ans.json, "server")) != NULL)
 			print_table("server", s, item_skip);
+		if ((s = json_object_get(ans.json, "llm")) != NULL)
+			print_table("llm", s, item_skip);
 		json_array_foreach(json_object_get(ans.json, "auth_keys"), j,
 		    s) {
 			snprintf(header, sizeof header, "auth.keys.%s",

@@ -15,6 +15,7 @@
 
 #include "anomaly.h"
 #include "config.h"
+#include "fetch.h"
 #include "rca.h"
 #include "source.h"
 #include "tinkrd.h"
@@ -47,6 +48,9 @@ struct rca_job {
 	json_t			*got[RCA_DONE];
 	json_t			*frames;
 	json_t			*result;
+	int			 analysed;
+	struct fetch		*llm;		/* the [llm] request, if any */
+	char			 llm_origin[256];
 };
 
 /* Start the source request of the current stage; 0, or -1 if none. */
@@ -116,6 +120,98 @@ stage_failed(struct rca_job *r, const char *what, const char *why)
 	r->got[r->stage] = json_array();
 }
 
+/* The text of every section so far: what the model is given. */
+static char *
+evidence(struct rca_job *r)
+{
+	struct strbuf	 b = { NULL, 0, 0 };
+	json_t		*f;
+	size_t		 i;
+
+	strbuf_add(&b, "", 0);
+	json_array_foreach(r->frames, i, f) {
+		strbuf_str(&b, "## ");
+		strbuf_str(&b, json_string_value(json_object_get(f, "title")));
+		strbuf_addc(&b, '\n');
+		strbuf_str(&b, json_string_value(json_object_get(f, "text")));
+		strbuf_str(&b, "\n\n");
+	}
+	return b.s;
+}
+
+/*
+ * Ask the [llm] section's model, if there is one, to summarise the
+ * evidence; the deterministic report stands whatever it answers.
+ */
+static void
+llm_start(struct rca_job *r)
+{
+	const struct csection	*sec = config_section(r->d->conf, "llm");
+	struct fetch_req	 req;
+	json_t			*body;
+	char			*ev, *text;
+
+	if (sec == NULL || r->d->fetcher == NULL)
+		return;
+	ev = evidence(r);
+	body = json_pack("{s:s, s:f, s:[{s:s, s:s}, {s:s, s:s}]}",
+	    "model", csection_str(sec, "model"), "temperature", 0.0,
+	    "messages",
+	    "role", "system", "content", "You are an SRE. Summarise the "
+	    "root-cause analysis below for the engineer on call in at most "
+	    "five sentences. Use only the evidence given; say when it is not "
+	    "enough.",
+	    "role", "user", "content", ev);
+	free(ev);
+	text = json_dumps(body, JSON_COMPACT);
+	json_decref(body);
+	memset(&req, 0, sizeof req);
+	req.url = csection_str(sec, "url");
+	req.body = text;
+	req.bodylen = strlen(text);
+	req.content_type = "application/json";
+	req.bearer = csection_str(sec, "api_key");
+	req.timeout_ms = csection_seconds(sec, "timeout", 30) * 1000;
+	url_origin(req.url, r->llm_origin, sizeof r->llm_origin);
+	r->llm = fetch_start(r->d->fetcher, &req);
+	free(text);
+}
+
+/* Add the model's summary, or why there is none, before the last frame. */
+static void
+llm_finish(struct rca_job *r)
+{
+	const struct fetch	*fe = r->llm;
+	const char		*content = NULL;
+	json_t			*j = NULL, *frame;
+	char			 why[1024];
+
+	if (fe->status >= 200 && fe->status <= 299 && (j = json_loadb(
+	    fe->body.s, fe->body.len, 0, NULL)) != NULL)
+		content = json_string_value(json_object_get(json_object_get(
+		    json_array_get(json_object_get(j, "choices"), 0),
+		    "message"), "content"));
+	if (content != NULL)
+		frame = json_pack("{s:s, s:s, s:s}", "event", "llm_summary",
+		    "title", "Summary by the model", "text", content);
+	else {
+		if (fe->status == 0)
+			snprintf(why, sizeof why, "llm at %s: %s",
+			    r->llm_origin, fe->error);
+		else
+			snprintf(why, sizeof why, "llm at %s: answered %ld "
+			    "without choices[0].message.content", r->llm_origin,
+			    fe->status);
+		frame = json_pack("{s:s, s:s, s:s}", "event", "error",
+		    "title", "Model error", "text", why);
+	}
+	json_array_insert_new(r->frames, json_array_size(r->frames) > 0 ?
+	    json_array_size(r->frames) - 1 : 0, frame);
+	json_decref(j);
+	fetch_free(r->llm);
+	r->llm = NULL;
+}
+
 /* Read what the source said and build the frames. */
 static void
 analyse(struct rca_job *r)
@@ -142,7 +238,7 @@ analyse(struct rca_job *r)
 	json_array_extend(r->frames, sections);
 	json_decref(sections);
 	json_decref(kept);
-	r->result = json_pack("{s:O}", "frames", r->frames);
+	r->analysed = 1;
 }
 
 static const char *const stage_names[] = {
@@ -185,8 +281,17 @@ rca_step(void *job, long long budget)
 		json_decref(answer);
 		r->stage++;
 	}
-	if (r->result == NULL)
+	if (!r->analysed) {
 		analyse(r);
+		llm_start(r);
+	}
+	if (r->llm != NULL) {
+		if (!r->llm->done)
+			return SOURCE_WAITING;
+		llm_finish(r);
+	}
+	if (r->result == NULL)
+		r->result = json_pack("{s:O}", "frames", r->frames);
 	return SOURCE_DONE;
 }
 
@@ -208,6 +313,7 @@ rca_free(void *job)
 	size_t		 i;
 
 	source_job_free(r->job);
+	fetch_free(r->llm);
 	for (i = 0; i < RCA_DONE; i++)
 		json_decref(r->got[i]);
 	json_decref(r->frames);

@@ -109,5 +109,45 @@ is "$rc" 1 "a window over 12h is refused"
 tinkr rca api --severity urgent
 is "$rc" 2 "an unknown severity is a usage error"
 
+# --- an [llm] section writes a summary from the evidence ---------------------------
+mkdir -p llm/v1/chat
+cat >llm/v1/chat/completions <<'EOJ'
+{"id": "c1", "object": "chat.completion", "choices": [{"index": 0, "message": {"role": "assistant", "content": "The ledger database stopped accepting connections."}, "finish_reason": "stop"}]}
+EOJ
+"$RECEIVER" -p "$T_SCRATCH/llm.port" -l "$T_SCRATCH/llm.log" -r "$T_SCRATCH/llm" 2>llm.err &
+track_pid $!
+wait_until 10 test -s llm.port
+"$RECEIVER" -p "$T_SCRATCH/bad.port" -l "$T_SCRATCH/bad.log" -s 500 2>bad.err &
+track_pid $!
+wait_until 10 test -s bad.port
+cp "$TINKR_CONFIG" conf/plain.toml
+# The daemon runs already: the key reaches it through the .env beside the
+# configuration, read again on reload.
+printf 'LLM_KEY=sk-test-llm-key\n' >conf/.env
+chmod 600 conf/.env
+printf '\n[llm]\nurl = "http://127.0.0.1:%s/v1/chat/completions"\nmodel = "gpt-test"\napi_key = "env:LLM_KEY"\n' \
+    "$(cat llm.port)" >>"$TINKR_CONFIG"
+tinkr daemon reload
+is "$rc" 0 "the configuration with [llm] is loaded"
+tinkr rca api --since 1h
+contains "$out" "== Summary by the model ==
+The ledger database stopped accepting connections." "the model's summary is a section"
+like "$out" '^== Confidence ==$' "and the report still ends with its confidence"
+req=$(cat llm.log)
+contains "$req" '"authorization":"Bearer sk-test-llm-key"' "the api_key is the bearer"
+contains "$req" 'gpt-test' "the model is named"
+contains "$req" 'Likely cause' "the model is given the evidence"
+tinkr config show
+lacks "$out" "sk-test-llm-key" "config show does not print the api_key"
+cp conf/plain.toml "$TINKR_CONFIG"
+printf '\n[llm]\nurl = "http://127.0.0.1:%s/v1/chat/completions"\nmodel = "gpt-test"\n' \
+    "$(cat bad.port)" >>"$TINKR_CONFIG"
+tinkr daemon reload
+tinkr rca api --since 1h
+is "$rc" 0 "a failing model does not fail the report"
+contains "$out" "== Model error ==" "it is a section of its own"
+contains "$out" "answered 500" "saying what the model answered"
+contains "$out" "== Likely cause ==" "and the analysis is all there"
+
 sanitizer_check "rca"
 done_testing

@@ -519,7 +519,8 @@ test_quirks(void)
 	is_string(error_of("[profiles]\na.backend = \"local\"\n"),
 	    "t.toml:1: unknown section [profiles] (sections are "
 	    "[profiles.NAME], [profiles.NAME.services.NAME], "
-	    "[profiles.NAME.notifiers.NAME], [server] and [auth.keys.NAME])",
+	    "[profiles.NAME.notifiers.NAME], [server], [auth.keys.NAME] "
+	    "and [llm])",
 	    "[profiles] alone is unknown");
 	is_string(error_of("[profiles.a]\nservices.x = \"local\"\n"),
 	    "t.toml:2: dotted keys are not supported; use a [section] header "
