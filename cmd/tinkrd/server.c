@@ -129,7 +129,11 @@ send_reply(struct MHD_Connection *c, struct reply *rep, const char *config)
 		MHD_destroy_response(r);
 		return ret;
 	}
-	text = json_dumps(rep->json, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
+	if (rep->json == NULL && rep->status == 202)
+		text = xstrdup("");
+	else
+		text = json_dumps(rep->json, JSON_INDENT(2) |
+		    JSON_REAL_PRECISION(15));
 	if (text == NULL)
 		text = xstrdup("{\"detail\": \"cannot encode the answer\"}");
 	len = strlen(text);
@@ -152,6 +156,8 @@ send_reply(struct MHD_Connection *c, struct reply *rep, const char *config)
 	if (rep->status == 401)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
 		    "Bearer realm=\"tinkr\"");
+	if (rep->hdr_name[0] != '\0')
+		MHD_add_response_header(r, rep->hdr_name, rep->hdr_value);
 	MHD_add_response_header(r, "Cache-Control", "no-store");
 	ret = MHD_queue_response(c, (unsigned int)rep->status, r);
 	MHD_destroy_response(r);
@@ -386,6 +392,7 @@ server_access(void *cls, struct MHD_Connection *c, const char *url,
 		return send_error(c, 401, why);
 	}
 	req.d = s->d;
+	req.subject = subject;
 	req.method = method;
 	req.path = url;
 	req.body = cc->body;

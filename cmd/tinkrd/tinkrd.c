@@ -445,6 +445,7 @@ main(int argc, char **argv)
 	fetcher_free(d.fetcher);
 	config_free(d.conf);
 	auth_free(&d.keys);
+	mcp_sessions_free(&d);
 	free(d.active);
 	close(d.sigfd[0]);
 	close(d.sigfd[1]);

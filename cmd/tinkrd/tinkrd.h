@@ -18,6 +18,7 @@ struct dqueue;
 struct attempt;
 struct nhealth;
 struct ntest;
+struct mcp_session;
 struct csection;
 struct pidfh;
 struct server;
@@ -93,6 +94,7 @@ struct tinkrd {
 	char		**unlinks;	/* their outbox files, to remove after */
 	size_t		 nunlinks;
 	int		 child_exited;	/* SIGCHLD seen */
+	struct mcp_session *mcp_sessions;
 };
 
 /* One request as a handler sees it. */
@@ -103,6 +105,7 @@ struct request {
 	const char	*body;
 	size_t		 bodylen;
 	enum role	 role;
+	const char	*subject;	/* the token's key, NULL on the socket */
 	const char	*param_name[4];	/* {name} segments of the route */
 	char		*param[4];
 	size_t		 nparams;
@@ -127,6 +130,8 @@ struct reply {
 	void		*job;		/* answer when this job finishes */
 	const struct job_ops *ops;
 	int		 sse;		/* send json's frames as an event stream */
+	char		 hdr_name[32];	/* one more header, if set */
+	char		 hdr_value[64];
 	char		*raw;		/* or send this body, of type ctype */
 	const char	*ctype;
 	char		 allow[32];	/* the Allow header of a 405 */
@@ -189,6 +194,11 @@ void		 route_slo(struct request *, struct reply *);
 /* route-docs.c */
 void		 route_openapi(struct request *, struct reply *);
 void		 route_docs(struct request *, struct reply *);
+
+/* route-mcp.c */
+void		 route_mcp_post(struct request *, struct reply *);
+void		 route_mcp_delete(struct request *, struct reply *);
+void		 mcp_sessions_free(struct tinkrd *);
 
 /* route-rca.c */
 void		 route_rca(struct request *, struct reply *);
