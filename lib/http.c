@@ -119,8 +119,9 @@ header_value(const char *head, const char *name)
  * socket is left open; the caller closes it.
  */
 int
-http_request(int fd, const char *method, const char *path, const char *body,
-    size_t bodylen, struct http_response *resp, char *err, size_t errlen)
+http_request(int fd, const char *method, const char *path, const char *extra,
+    const char *body, size_t bodylen, struct http_response *resp, char *err,
+    size_t errlen)
 {
 	const char	*te, *cl;
 	char		*req, *raw, *hend;
@@ -129,15 +130,18 @@ http_request(int fd, const char *method, const char *path, const char *body,
 	int		 n, chunked, haslen;
 
 	memset(resp, 0, sizeof *resp);
+	if (extra == NULL)
+		extra = "";
 	if (body != NULL)
 		n = xasprintf(&req, "%s %s HTTP/1.1\r\nHost: localhost\r\n"
-		    "Connection: close\r\nAccept: application/json\r\n"
+		    "Connection: close\r\nAccept: application/json\r\n%s"
 		    "Content-Type: application/json\r\n"
-		    "Content-Length: %zu\r\n\r\n", method, path, bodylen);
+		    "Content-Length: %zu\r\n\r\n", method, path, extra,
+		    bodylen);
 	else
 		n = xasprintf(&req, "%s %s HTTP/1.1\r\nHost: localhost\r\n"
-		    "Connection: close\r\nAccept: application/json\r\n\r\n",
-		    method, path);
+		    "Connection: close\r\nAccept: application/json\r\n%s\r\n",
+		    method, path, extra);
 	if (write_all(fd, req, (size_t)n) == -1 ||
 	    (body != NULL && write_all(fd, body, bodylen) == -1)) {
 		seterr(err, errlen, "sending the request: %s", strerror(errno));
@@ -165,6 +169,8 @@ http_request(int fd, const char *method, const char *path, const char *body,
 		clen = strtoull(cl, NULL, 10);
 	if ((te = header_value(raw, "X-Tinkr-Config")) != NULL)
 		resp->config = xstrndup(te, strcspn(te, "\r\n"));
+	if ((te = header_value(raw, "Mcp-Session-Id")) != NULL)
+		resp->session = xstrndup(te, strcspn(te, "\r\n"));
 	memmove(raw, hend + 4, blen);
 	raw[blen] = '\0';
 	if (chunked) {
@@ -190,6 +196,8 @@ http_response_free(struct http_response *resp)
 {
 	free(resp->body);
 	free(resp->config);
+	free(resp->session);
+	resp->session = NULL;
 	resp->body = NULL;
 	resp->config = NULL;
 }

@@ -208,7 +208,7 @@ client_call(struct cmd_ctx *ctx, int start, const char *method,
 	struct http_response	 resp;
 	json_error_t		 jerr;
 	const char		*url, *token;
-	char			 err[512], *text = NULL;
+	char			 err[512], *text = NULL, *extra = NULL;
 	int			 fd, rc;
 
 	memset(ans, 0, sizeof *ans);
@@ -232,8 +232,11 @@ client_call(struct cmd_ctx *ctx, int start, const char *method,
 	}
 	if (body != NULL)
 		text = json_dumps(body, JSON_COMPACT);
-	rc = http_request(fd, method, path, text, text ? strlen(text) : 0,
-	    &resp, err, sizeof err);
+	if (ctx->mcp_session != NULL)
+		xasprintf(&extra, "Mcp-Session-Id: %s\r\n", ctx->mcp_session);
+	rc = http_request(fd, method, path, extra, text, text ? strlen(text) :
+	    0, &resp, err, sizeof err);
+	free(extra);
 	free(text);
 	close(fd);
 	if (rc == -1) {
@@ -242,8 +245,11 @@ client_call(struct cmd_ctx *ctx, int start, const char *method,
 	}
 	check_config(ctx, resp.config);
 	free(resp.config);
+	ans->session = resp.session;
 	ans->status = resp.status;
 	ans->raw = resp.body;
+	if (resp.status == 202 && resp.len == 0)
+		return EXIT_OK;		/* accepted, nothing to say */
 	/* An event stream (rca) is the caller's to read. */
 	if (resp.status == 200 && (strncmp(resp.body, "event: ", 7) == 0 ||
 	    strncmp(resp.body, "data: ", 6) == 0))
@@ -283,6 +289,7 @@ void
 answer_free(struct answer *ans)
 {
 	free(ans->raw);
+	free(ans->session);
 	json_decref(ans->json);
 	memset(ans, 0, sizeof *ans);
 }

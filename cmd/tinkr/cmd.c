@@ -20,6 +20,7 @@ const struct cmd_entry *cmd_table[] = {
 	&cmd_deliveries_retry_entry,
 	&cmd_help_entry,
 	&cmd_logs_entry,
+	&cmd_mcp_entry,
 	&cmd_metrics_entry,
 	&cmd_notifier_list_entry,
 	&cmd_notifier_test_entry,

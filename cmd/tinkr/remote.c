@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <curl/curl.h>
 
@@ -124,6 +125,32 @@ keep(char *data, size_t size, size_t n, void *cls)
 	return n;
 }
 
+/* libcurl's header callback: keep Mcp-Session-Id. */
+static size_t
+keep_session(char *data, size_t size, size_t n, void *cls)
+{
+	struct answer	*ans = cls;
+	static const char name[] = "mcp-session-id:";
+	size_t		 len;
+
+	(void)size;
+	if (n > sizeof name - 1 && strncasecmp(data, name,
+	    sizeof name - 1) == 0) {
+		data += sizeof name - 1;
+		len = n - (sizeof name - 1);
+		while (len > 0 && (*data == ' ' || *data == '\t')) {
+			data++;
+			len--;
+		}
+		while (len > 0 && (data[len - 1] == '\r' ||
+		    data[len - 1] == '\n'))
+			len--;
+		free(ans->session);
+		ans->session = xstrndup(data, len);
+	}
+	return n;
+}
+
 /* "scheme://host[:port]" of a URL, for messages. */
 static void
 origin_of(const char *url, char *buf, size_t len)
@@ -150,7 +177,6 @@ remote_call(struct cmd_ctx *ctx, const char *url, const char *token,
 	CURLcode		 rc;
 	CURL			*e;
 
-	(void)ctx;
 	if (load_curl() == -1)
 		return EXIT_FAIL;
 	if ((e = lc.easy_init()) == NULL)
@@ -167,6 +193,8 @@ remote_call(struct cmd_ctx *ctx, const char *url, const char *token,
 	lc.easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf);
 	lc.easy_setopt(e, CURLOPT_WRITEFUNCTION, keep);
 	lc.easy_setopt(e, CURLOPT_WRITEDATA, &b);
+	lc.easy_setopt(e, CURLOPT_HEADERFUNCTION, keep_session);
+	lc.easy_setopt(e, CURLOPT_HEADERDATA, ans);
 	lc.easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	lc.easy_setopt(e, CURLOPT_CONNECTTIMEOUT, 10L);
 	lc.easy_setopt(e, CURLOPT_TIMEOUT, 120L);
@@ -176,6 +204,11 @@ remote_call(struct cmd_ctx *ctx, const char *url, const char *token,
 		xasprintf(&auth, "Authorization: Bearer %s", token);
 		h = lc.slist_append(h, auth);
 		explicit_bzero(auth, strlen(auth));
+		free(auth);
+	}
+	if (ctx->mcp_session != NULL) {
+		xasprintf(&auth, "Mcp-Session-Id: %s", ctx->mcp_session);
+		h = lc.slist_append(h, auth);
 		free(auth);
 	}
 	if (body != NULL) {
@@ -199,6 +232,8 @@ remote_call(struct cmd_ctx *ctx, const char *url, const char *token,
 	}
 	ans->status = (int)status;
 	ans->raw = b.s;
+	if (status == 202 && b.len == 0)
+		return EXIT_OK;
 	if (status == 200 && (strncmp(b.s, "event: ", 7) == 0 ||
 	    strncmp(b.s, "data: ", 6) == 0))
 		return EXIT_OK;

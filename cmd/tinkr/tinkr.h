@@ -28,6 +28,7 @@ struct cmd_ctx {
 	const char		*config_arg;	/* -c FILE */
 	const char		*profile_arg;	/* -p NAME */
 	const char		*remote_arg;	/* --remote URL */
+	const char		*mcp_session;	/* sent as Mcp-Session-Id */
 	int			 json;		/* --json */
 	int			 quiet;		/* -q */
 	int			 want_help;	/* -h, --help */
@@ -62,6 +63,7 @@ struct answer {
 	int	 status;
 	char	*raw;		/* the body as sent */
 	json_t	*json;		/* the body parsed, or NULL */
+	char	*session;	/* Mcp-Session-Id, or NULL */
 };
 
 /* cmd.c */
@@ -126,6 +128,7 @@ extern const struct cmd_entry cmd_profile_list_entry;
 extern const struct cmd_entry cmd_profile_show_entry;
 extern const struct cmd_entry cmd_profile_use_entry;
 extern const struct cmd_entry cmd_doctor_entry;
+extern const struct cmd_entry cmd_mcp_entry;
 extern const struct cmd_entry cmd_rca_entry;
 extern const struct cmd_entry cmd_slo_entry;
 extern const struct cmd_entry cmd_token_new_entry;

@@ -139,7 +139,8 @@ send_reply(struct MHD_Connection *c, struct reply *rep, const char *config)
 	len = strlen(text);
 	buf = xmalloc(len + 2);
 	memcpy(buf, text, len);
-	buf[len++] = '\n';
+	if (len > 0)
+		buf[len++] = '\n';
 	buf[len] = '\0';
 	free(text);
 	r = MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_FREE);
