@@ -1,0 +1,141 @@
+#!/bin/sh
+# mcp.sh -- the MCP endpoint: the official MCP TypeScript SDK (from npm)
+# over Streamable HTTP with a bearer token and over stdio through
+# `tinkr mcp`, and curl for every refusal and JSON-RPC error.
+set -eu
+. "${TOP_SRCDIR:-.}/tests/e2e/lib.sh"
+
+mkdir -m 700 conf logs
+cfg=$T_SCRATCH/conf/tinkr.toml
+export TINKR_CONFIG=$cfg TINKR_STATE_DIR=$T_SCRATCH/state
+now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+i=0
+while [ $i -lt 20 ]; do
+	printf '{"ts": "%s", "level": "error", "msg": "upstream timeout after 30s"}\n' "$now"
+	printf '{"ts": "%s", "level": "info", "msg": "ok", "latency_ms": 20}\n' "$now"
+	i=$((i + 1))
+done >logs/api.jsonl
+viewer=tkr_mcp_viewer_token
+other=tkr_mcp_other_token
+port=$(awk -v s="$$" 'BEGIN { srand(s); print 20000 + int(rand() * 40000) }')
+{
+	printf '[server]\nlisten = "127.0.0.1:%s"\n' "$port"
+	for t in "$viewer:ann" "$other:bob"; do
+		printf '[auth.keys.%s]\nhash = "%s"\nroles = ["viewer"]\n' \
+		    "${t#*:}" "$(printf '%s' "${t%%:*}" | sha256sum | cut -d' ' -f1)"
+	done
+	cat <<EOC
+[profiles.demo]
+active = true
+[profiles.demo.services.api]
+logs = "$T_SCRATCH/logs/api.jsonl"
+EOC
+} >"$cfg"
+chmod 600 "$cfg"
+ok "a daemon serves TCP" start_foreground "$T_SCRATCH/d.log" -c "$cfg"
+base=http://127.0.0.1:$port
+
+# rpc BODY [SESSION [TOKEN [EXTRA-HEADER]]]: POST /mcp; $code, $body, $hdrs.
+rpc() {
+	code=$(curl -s -o rpc.body -D rpc.hdrs -w '%{http_code}' -X POST \
+	    -H "Authorization: Bearer ${3:-$viewer}" \
+	    -H 'Content-Type: application/json' \
+	    -H 'Accept: application/json, text/event-stream' \
+	    ${2:+-H "Mcp-Session-Id: $2"} ${4:+-H "$4"} \
+	    --data-binary "$1" "$base/mcp") || code=000
+	body=$(cat rpc.body)
+	hdrs=$(tr -d '\r' <rpc.hdrs)
+}
+init='{"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "curl", "version": "1"}}}'
+
+# --- refusals and JSON-RPC errors -------------------------------------------------
+code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -d "$init" "$base/mcp")
+is "$code" 401 "no token is 401"
+rpc "$init"
+is "$code" 200 "initialize is 200"
+contains "$body" '"protocolVersion": "2025-06-18"' "the version asked for is agreed"
+contains "$body" '"tools": {' "tools are a capability"
+sid=$(printf '%s\n' "$hdrs" | sed -n 's/^Mcp-Session-Id: //p')
+like "$sid" '^mcp-[0-9a-f]{32}$' "the answer opens a session"
+rpc '{"jsonrpc": "2.0", "method": "notifications/initialized"}' "$sid"
+is "$code" 202 "a notification is 202"
+is "$body" "" "with no body"
+rpc '{"jsonrpc": "2.0", "id": 2, "method": "ping"}'
+is "$code" 400 "a request without a session is 400"
+rpc '{"jsonrpc": "2.0", "id": 2, "method": "ping"}' mcp-nope
+is "$code" 404 "an unknown session is 404"
+rpc '{"jsonrpc": "2.0", "id": 2, "method": "ping"}' "$sid" "$other"
+is "$code" 404 "a session belongs to the token that opened it"
+rpc '{"jsonrpc": "2.0", "id": 2, "method": "ping"}' "$sid"
+contains "$body" '"result": {}' "ping answers"
+rpc '{"jsonrpc": "2.0", "id": 3, "method": "ping"' "$sid"
+contains "$body" '"code": -32700' "malformed JSON is -32700"
+rpc '{"id": 4, "method": "ping"}' "$sid"
+contains "$body" '"code": -32600' "a message without jsonrpc 2.0 is -32600"
+rpc '{"jsonrpc": "2.0", "id": 5, "method": "resources/list"}' "$sid"
+contains "$body" '"code": -32601' "an unknown method is -32601"
+rpc '{"jsonrpc": "2.0", "id": 6, "method": "tools/call", "params": {"name": "detect_anomalies", "arguments": {"window_minutes": "x"}}}' "$sid"
+contains "$body" '"code": -32602' "bad arguments are -32602"
+rpc '{"jsonrpc": "2.0", "id": 7, "method": "tools/call", "params": {"name": "rm_rf", "arguments": {}}}' "$sid"
+contains "$body" "unknown tool 'rm_rf'" "an unknown tool is refused by name"
+rpc '[{"jsonrpc": "2.0", "id": 8, "method": "ping"}]' "$sid"
+contains "$body" "batches are not part of protocol version 2025-06-18" \
+    "2025-06-18 takes no batch"
+rpc '{"jsonrpc": "2.0", "id": 9, "method": "ping"}' "$sid" "" "MCP-Protocol-Version: 1999-01-01"
+is "$code" 400 "an unsupported MCP-Protocol-Version is 400"
+rpc "$(printf '%s' "$init" | sed 's/2025-06-18/2025-03-26/')"
+sid2=$(printf '%s\n' "$hdrs" | sed -n 's/^Mcp-Session-Id: //p')
+rpc '[{"jsonrpc": "2.0", "id": 10, "method": "ping"}, {"jsonrpc": "2.0", "method": "notifications/initialized"}, {"jsonrpc": "2.0", "id": 11, "method": "tools/call", "params": {"name": "detect_anomalies", "arguments": {"service": "api"}}}]' "$sid2"
+is "$code" 200 "2025-03-26 takes a batch"
+is "$(printf '%s\n' "$body" | grep -c '"jsonrpc"')" 2 "answering its two requests, not the notification"
+contains "$body" "errors in 10m" "the tool in it ran"
+code=$(curl -s -o /dev/null -w '%{http_code}' -X DELETE -H "Authorization: Bearer $viewer" \
+    -H "Mcp-Session-Id: $sid2" "$base/mcp")
+is "$code" 200 "DELETE ends a session"
+rpc '{"jsonrpc": "2.0", "id": 12, "method": "ping"}' "$sid2"
+is "$code" 404 "which is gone after"
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $viewer" "$base/mcp")
+is "$code" 405 "GET /mcp is 405: answers come on the POST"
+
+# --- the official SDK ------------------------------------------------------------
+sdk=$(dirname "$TINKR")/tests/mcp-sdk
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+	skip "the official MCP SDK uses every tool" "no node and npm here"
+	done_testing
+fi
+if [ ! -d "$sdk/node_modules/@modelcontextprotocol/sdk" ]; then
+	mkdir -p "$sdk"
+	(cd "$sdk" && npm install --no-audit --no-fund --silent \
+	    @modelcontextprotocol/sdk@1.32.2 >npm.log 2>&1) ||
+	    { diag "$(cat "$sdk/npm.log")"; rm -rf "$sdk/node_modules"; }
+fi
+if [ ! -d "$sdk/node_modules/@modelcontextprotocol/sdk" ]; then
+	skip "the official MCP SDK uses every tool" "npm could not install @modelcontextprotocol/sdk"
+	done_testing
+fi
+cp "$TOP_SRCDIR/tests/helpers/mcp-client.mjs" "$sdk/"
+
+for transport in http stdio; do
+	if [ $transport = http ]; then
+		run node "$sdk/mcp-client.mjs" http "$base/mcp" "$viewer" api
+	else
+		run node "$sdk/mcp-client.mjs" stdio "$TINKR" api mcp
+	fi
+	is "$rc" 0 "the SDK over $transport runs through"
+	contains "$out" '"step":"connected","server":{"name":"tinkr"' "it connects over $transport"
+	contains "$out" '"names":["query_logs","get_recent_errors","get_metrics","detect_anomalies"]' \
+	    "it lists the tools over $transport"
+	contains "$out" '"name":"detect_anomalies","isError":false' "detect_anomalies answers over $transport"
+	contains "$out" '20 errors in 1h, exceeds threshold of 10' "with the service's anomaly"
+	contains "$out" '"name":"query_logs","isError":false' "query_logs answers"
+	contains "$out" 'upstream timeout after 30s' "with the log lines"
+	contains "$out" '"name":"get_recent_errors","isError":false' "get_recent_errors answers"
+	contains "$out" '"name":"get_metrics","isError":false' "get_metrics answers"
+	contains "$out" '"structured":{"service":"api"' "results carry structuredContent"
+	contains "$out" '"step":"bad-service","isError":true' "a failing tool is isError"
+	contains "$out" "Service 'no-such-service' not found" "saying why"
+	contains "$out" '"step":"closed"' "and the client closes cleanly"
+done
+
+sanitizer_check "mcp"
+done_testing
