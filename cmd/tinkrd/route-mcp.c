@@ -21,20 +21,33 @@
 #define MCP_SESSIONS_MAX	256
 #define MCP_SESSION_IDLE	(24 * 3600)
 
+/* The event stream of an HTTP+SSE (2024-11-05) session. */
+struct mcp_stream {
+	struct MHD_Connection	*conn;
+	struct strbuf		 out;		/* events not sent yet */
+	size_t			 sent;
+	int			 suspended;	/* waiting for events */
+	struct mcp_session	*session;	/* NULL once it is gone */
+};
+
 /* A client that initialised, and whose token it was. */
 struct mcp_session {
 	char			 id[40];
 	char			 version[16];
 	char			 subject[64];
 	long long		 last;		/* epoch seconds of its last use */
+	struct mcp_stream	*stream;	/* 2024-11-05 only */
 	struct mcp_session	*next;
 };
+
+static void	stream_push(struct mcp_stream *, const char *, json_t *);
 
 static const char *const versions[] = { "2025-06-18", "2025-03-26", NULL };
 
 /* One request of a POST, worked on in order. */
 struct mcp_job {
 	struct tinkrd		*d;
+	char			 sid[40];	/* answers go to its stream */
 	char			 version[16];
 	json_t			*msgs;		/* the requests, an array */
 	int			 batch;
@@ -58,6 +71,20 @@ session_find(struct tinkrd *d, const char *id)
 	return NULL;
 }
 
+/* Free a session; its stream, if open, ends. */
+static void
+session_free(struct mcp_session *s)
+{
+	if (s->stream != NULL) {
+		s->stream->session = NULL;
+		if (s->stream->suspended) {
+			s->stream->suspended = 0;
+			MHD_resume_connection(s->stream->conn);
+		}
+	}
+	free(s);
+}
+
 static struct mcp_session *
 session_new(struct tinkrd *d, const char *version, const char *subject)
 {
@@ -67,10 +94,10 @@ session_new(struct tinkrd *d, const char *version, const char *subject)
 
 	/* Forget sessions idle for a day, and the oldest beyond the cap. */
 	for (sp = &d->mcp_sessions; (s = *sp) != NULL;) {
-		if (now - s->last > MCP_SESSION_IDLE ||
+		if ((now - s->last > MCP_SESSION_IDLE && s->stream == NULL) ||
 		    ++n >= MCP_SESSIONS_MAX) {
 			*sp = s->next;
-			free(s);
+			session_free(s);
 			continue;
 		}
 		sp = &s->next;
@@ -94,7 +121,7 @@ mcp_sessions_free(struct tinkrd *d)
 
 	while ((s = d->mcp_sessions) != NULL) {
 		d->mcp_sessions = s->next;
-		free(s);
+		session_free(s);
 	}
 }
 
@@ -330,9 +357,15 @@ answer_now(struct mcp_job *m, json_t *msg)
 		return rpc_result(id, json_object());
 	if (strcmp(method, "tools/list") == 0)
 		return rpc_result(id, tools_list(m->d));
-	if (strcmp(method, "initialize") == 0)
-		return rpc_error(id, -32600, "this session is initialised "
-		    "already");
+	if (strcmp(method, "initialize") == 0) {
+		if (m->sid[0] == '\0')
+			return rpc_error(id, -32600, "this session is "
+			    "initialised already");
+		return rpc_result(id, json_pack("{s:s, s:{s:{s:b}}, "
+		    "s:{s:s, s:s}}", "protocolVersion", "2024-11-05",
+		    "capabilities", "tools", "listChanged", 0,
+		    "serverInfo", "name", "tinkr", "version", PACKAGE_VERSION));
+	}
 	return rpc_error(id, -32601, "method not found");
 }
 
@@ -382,8 +415,20 @@ mcp_step(void *job, long long budget)
 static json_t *
 mcp_result(void *job, int *status)
 {
-	struct mcp_job	*m = job;
+	struct mcp_job		*m = job;
+	struct mcp_session	*s;
+	json_t			*r;
+	size_t			 i;
 
+	if (m->sid[0] != '\0') {
+		/* HTTP+SSE: the answers go down the session's stream. */
+		if ((s = session_find(m->d, m->sid)) != NULL &&
+		    s->stream != NULL)
+			json_array_foreach(m->out, i, r)
+				stream_push(s->stream, "message", r);
+		*status = 202;
+		return NULL;
+	}
 	if (json_array_size(m->out) == 0) {
 		*status = 202;
 		return NULL;
@@ -527,10 +572,139 @@ route_mcp_delete(struct request *req, struct reply *rep)
 		    strcmp(s->subject, req->subject != NULL ? req->subject :
 		    "") == 0) {
 			*sp = s->next;
-			free(s);
+			session_free(s);
 			reply_json(rep, 200, json_pack("{s:s}", "status",
 			    "ended"));
 			return;
 		}
 	reply_error(rep, 404, "unknown session");
+}
+
+/* --- HTTP+SSE, protocol version 2024-11-05 ---------------------------------- */
+
+/* Queue an event on a stream and wake its connection. */
+static void
+stream_push(struct mcp_stream *st, const char *event, json_t *data)
+{
+	char	*text;
+
+	strbuf_str(&st->out, "event: ");
+	strbuf_str(&st->out, event);
+	strbuf_str(&st->out, "\ndata: ");
+	if (json_is_string(data))
+		strbuf_str(&st->out, json_string_value(data));
+	else {
+		text = json_dumps(data, JSON_COMPACT);
+		strbuf_str(&st->out, text);
+		free(text);
+	}
+	strbuf_str(&st->out, "\n\n");
+	if (st->suspended) {
+		st->suspended = 0;
+		MHD_resume_connection(st->conn);
+	}
+}
+
+/* MHD asks for more of the stream: what is queued, or wait for more. */
+static ssize_t
+stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct mcp_stream	*st = cls;
+	size_t			 n;
+
+	(void)pos;
+	if (st->sent < st->out.len) {
+		n = st->out.len - st->sent;
+		if (n > max)
+			n = max;
+		memcpy(buf, st->out.s + st->sent, n);
+		st->sent += n;
+		if (st->sent == st->out.len)
+			st->sent = st->out.len = 0;
+		return (ssize_t)n;
+	}
+	if (st->session == NULL)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	st->suspended = 1;
+	MHD_suspend_connection(st->conn);
+	return 0;
+}
+
+/* The connection is gone: so is the stream, and its session with it. */
+static void
+stream_free(void *cls)
+{
+	struct mcp_stream	*st = cls;
+
+	if (st->session != NULL)
+		st->session->stream = NULL;
+	free(st->out.s);
+	free(st);
+}
+
+/*
+ * GET /mcp/sse: open a 2024-11-05 session; its first event names the URL
+ * to POST messages to, and the answers come down this stream.
+ */
+void
+route_mcp_sse(struct request *req, struct reply *rep)
+{
+	struct mcp_session	*s;
+	struct mcp_stream	*st;
+	json_t			*ep;
+	char			*url;
+
+	s = session_new(req->d, "2024-11-05", req->subject);
+	st = xcalloc(1, sizeof *st);
+	st->conn = req->conn;
+	st->session = s;
+	s->stream = st;
+	xasprintf(&url, "/mcp/messages?session_id=%s", s->id);
+	ep = json_string(url);
+	free(url);
+	stream_push(st, "endpoint", ep);
+	json_decref(ep);
+	rep->status = 200;
+	rep->stream_read = stream_read;
+	rep->stream_free = stream_free;
+	rep->stream_cls = st;
+}
+
+/* POST /mcp/messages?session_id=ID: a message of a 2024-11-05 session. */
+void
+route_mcp_message(struct request *req, struct reply *rep)
+{
+	struct mcp_session	*s;
+	struct mcp_job		*m;
+	json_error_t		 jerr;
+	const char		*sid = request_query(req, "session_id");
+	json_t			*body;
+	char			 msg[256];
+
+	if ((s = session_find(req->d, sid)) == NULL || s->stream == NULL ||
+	    strcmp(s->subject, req->subject != NULL ? req->subject : "") !=
+	    0) {
+		reply_error(rep, 404, "unknown session: open /mcp/sse again");
+		return;
+	}
+	s->last = (long long)time(NULL);
+	if ((body = json_loadb(req->body != NULL ? req->body : "",
+	    req->bodylen, 0, &jerr)) == NULL) {
+		snprintf(msg, sizeof msg, "parse error: %s", jerr.text);
+		body = rpc_error(NULL, -32700, msg);
+		stream_push(s->stream, "message", body);
+		json_decref(body);
+		rep->status = 202;
+		return;
+	}
+	m = xcalloc(1, sizeof *m);
+	m->d = req->d;
+	strlcpy(m->sid, s->id, sizeof m->sid);
+	strlcpy(m->version, s->version, sizeof m->version);
+	m->batch = json_is_array(body);
+	m->msgs = m->batch ? json_incref(body) : json_pack("[O]", body);
+	m->out = json_array();
+	rep->job = m;
+	rep->ops = &mcp_job_ops;
+	json_decref(body);
 }

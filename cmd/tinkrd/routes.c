@@ -83,6 +83,12 @@ const struct route routes[] = {
 	{ "POST", "/mcp", ROLE_VIEWER, route_mcp_post,
 	    "MCP over Streamable HTTP: JSON-RPC 2.0 (initialize first)",
 	    "{\"jsonrpc\": \"2.0\", \"id\": 1, \"method\": \"initialize\", \"params\": {\"protocolVersion\": \"2025-06-18\", \"capabilities\": {}, \"clientInfo\": {\"name\": \"docs\", \"version\": \"1\"}}}" },
+	{ "GET", "/mcp/sse", ROLE_VIEWER, route_mcp_sse,
+	    "MCP over HTTP+SSE (2024-11-05): the event stream of a session",
+	    NULL },
+	{ "POST", "/mcp/messages", ROLE_VIEWER, route_mcp_message,
+	    "MCP over HTTP+SSE: a message of a session (?session_id=)",
+	    NULL },
 	{ "DELETE", "/mcp", ROLE_VIEWER, route_mcp_delete,
 	    "End an MCP session (Mcp-Session-Id)",
 	    NULL },
@@ -207,6 +213,7 @@ routes_dispatch(struct request *req, struct reply *rep)
 	}
 	rep->status = 200;
 	found->handler(req, rep);
-	if (rep->json == NULL && rep->job == NULL && rep->raw == NULL)
+	if (rep->json == NULL && rep->job == NULL && rep->raw == NULL &&
+	    rep->stream_read == NULL && rep->status != 202)
 		reply_error(rep, 500, "the handler gave no answer");
 }

@@ -114,6 +114,18 @@ send_reply(struct MHD_Connection *c, struct reply *rep, const char *config)
 
 	if (rep->sse)
 		return send_stream(c, rep);
+	if (rep->stream_read != NULL) {
+		r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096,
+		    rep->stream_read, rep->stream_cls, rep->stream_free);
+		if (r == NULL)
+			return MHD_NO;
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+		    "text/event-stream");
+		MHD_add_response_header(r, "Cache-Control", "no-store");
+		ret = MHD_queue_response(c, 200, r);
+		MHD_destroy_response(r);
+		return ret;
+	}
 	if (rep->raw != NULL) {
 		r = MHD_create_response_from_buffer(strlen(rep->raw), rep->raw,
 		    MHD_RESPMEM_MUST_FREE);

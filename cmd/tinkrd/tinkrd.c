@@ -435,6 +435,7 @@ main(int argc, char **argv)
 
 	loop_run(&d);
 
+	mcp_sessions_free(&d);		/* ends their streams first */
 	server_stop(d.unix_srv);
 	server_stop(d.tcp_srv);
 	control_cleanup(&d);
@@ -445,7 +446,6 @@ main(int argc, char **argv)
 	fetcher_free(d.fetcher);
 	config_free(d.conf);
 	auth_free(&d.keys);
-	mcp_sessions_free(&d);
 	free(d.active);
 	close(d.sigfd[0]);
 	close(d.sigfd[1]);

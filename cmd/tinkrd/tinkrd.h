@@ -2,7 +2,10 @@
 #ifndef TINKRD_H
 #define TINKRD_H
 
+#include <sys/types.h>
+
 #include <limits.h>
+#include <stdint.h>
 #include <time.h>
 
 #include <jansson.h>
@@ -130,6 +133,9 @@ struct reply {
 	void		*job;		/* answer when this job finishes */
 	const struct job_ops *ops;
 	int		 sse;		/* send json's frames as an event stream */
+	ssize_t		(*stream_read)(void *, uint64_t, char *, size_t);
+	void		(*stream_free)(void *);
+	void		*stream_cls;	/* a response of unknown length */
 	char		 hdr_name[32];	/* one more header, if set */
 	char		 hdr_value[64];
 	char		*raw;		/* or send this body, of type ctype */
@@ -199,6 +205,8 @@ void		 route_docs(struct request *, struct reply *);
 void		 route_mcp_post(struct request *, struct reply *);
 void		 route_mcp_delete(struct request *, struct reply *);
 void		 mcp_sessions_free(struct tinkrd *);
+void		 route_mcp_sse(struct request *, struct reply *);
+void		 route_mcp_message(struct request *, struct reply *);
 
 /* route-rca.c */
 void		 route_rca(struct request *, struct reply *);

@@ -97,6 +97,28 @@ is "$code" 404 "which is gone after"
 code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $viewer" "$base/mcp")
 is "$code" 405 "GET /mcp is 405: answers come on the POST"
 
+# --- HTTP+SSE (2024-11-05) with curl --------------------------------------------
+curl -s -N -H "Authorization: Bearer $viewer" "$base/mcp/sse" >sse.out 2>/dev/null &
+ssepid=$!
+track_pid "$ssepid"
+wait_until 10 grep -q '^data: /mcp/messages' sse.out
+ep=$(sed -n 's/^data: //p' sse.out | head -1)
+like "$ep" '^/mcp/messages\?session_id=mcp-[0-9a-f]{32}$' \
+    "GET /mcp/sse first names where to post messages"
+code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $viewer" \
+    -d '{"jsonrpc": "2.0", "id": 1, "method": "ping"}' "$base$ep")
+is "$code" 202 "a message is accepted with 202"
+wait_until 10 grep -q '"id":1' sse.out
+contains "$(cat sse.out)" 'event: message
+data: {"jsonrpc":"2.0","id":1,"result":{}}' "its answer comes down the stream"
+code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $other" \
+    -d '{"jsonrpc": "2.0", "id": 2, "method": "ping"}' "$base$ep")
+is "$code" 404 "another token cannot post to the session"
+code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $viewer" \
+    -d '{"jsonrpc": "2.0", "id": 3, "method": "ping"}' "$base/mcp/messages?session_id=mcp-nope")
+is "$code" 404 "an unknown session is 404"
+kill "$ssepid" 2>/dev/null || true
+
 # --- the official SDK ------------------------------------------------------------
 sdk=$(dirname "$TINKR")/tests/mcp-sdk
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
@@ -115,9 +137,11 @@ if [ ! -d "$sdk/node_modules/@modelcontextprotocol/sdk" ]; then
 fi
 cp "$TOP_SRCDIR/tests/helpers/mcp-client.mjs" "$sdk/"
 
-for transport in http stdio; do
+for transport in http sse stdio; do
 	if [ $transport = http ]; then
 		run node "$sdk/mcp-client.mjs" http "$base/mcp" "$viewer" api
+	elif [ $transport = sse ]; then
+		run node "$sdk/mcp-client.mjs" sse "$base/mcp/sse" "$viewer" api
 	else
 		run node "$sdk/mcp-client.mjs" stdio "$TINKR" api mcp
 	fi
@@ -131,7 +155,8 @@ for transport in http stdio; do
 	contains "$out" 'upstream timeout after 30s' "with the log lines"
 	contains "$out" '"name":"get_recent_errors","isError":false' "get_recent_errors answers"
 	contains "$out" '"name":"get_metrics","isError":false' "get_metrics answers"
-	contains "$out" '"structured":{"service":"api"' "results carry structuredContent"
+	[ $transport = sse ] ||
+	    contains "$out" '"structured":{"service":"api"' "results carry structuredContent"
 	contains "$out" '"step":"bad-service","isError":true' "a failing tool is isError"
 	contains "$out" "Service 'no-such-service' not found" "saying why"
 	contains "$out" '"step":"closed"' "and the client closes cleanly"

@@ -4,12 +4,14 @@
 // one, and print one JSON line per step for the test to read.
 //
 // usage: node mcp-client.mjs http URL TOKEN SERVICE
+//        node mcp-client.mjs sse URL TOKEN SERVICE
 //        node mcp-client.mjs stdio COMMAND SERVICE [ARG...]
 
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from
     "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 
 const [mode, target, ...rest] = process.argv.slice(2);
 let transport, service;
@@ -18,6 +20,15 @@ if (mode === "http") {
 	service = svc;
 	transport = new StreamableHTTPClientTransport(new URL(target), {
 		requestInit: { headers: { Authorization: `Bearer ${token}` } },
+	});
+} else if (mode === "sse") {
+	const [token, svc] = rest;
+	const auth = { Authorization: `Bearer ${token}` };
+	service = svc;
+	transport = new SSEClientTransport(new URL(target), {
+		requestInit: { headers: auth },
+		eventSourceInit: { fetch: (url, init) => fetch(url,
+		    { ...init, headers: { ...(init && init.headers), ...auth } }) },
 	});
 } else {
 	const [svc, ...args] = rest;
