@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "sanitize.h"
 #include "source.h"
 #include "tinkrd.h"
 #include "util.h"
@@ -312,8 +313,8 @@ tool_start(struct mcp_job *m, json_t *id, json_t *params, json_t **resp)
 static json_t *
 tool_result(struct mcp_job *m, json_t *id, int status, json_t *answer)
 {
-	json_t		*r;
-	char		*text;
+	json_t		*r, *clean;
+	char		*text, *raw;
 	const char	*detail;
 
 	if (status != 200) {
@@ -322,12 +323,16 @@ tool_result(struct mcp_job *m, json_t *id, int status, json_t *answer)
 		    "content", "type", "text", "text", detail != NULL ?
 		    detail : "the source failed", "isError", 1));
 	}
-	text = json_dumps(answer, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
+	raw = json_dumps(answer, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
+	/* Log lines carry secrets more often than anyone means them to. */
+	text = sanitize(raw, m->d->conf);
+	free(raw);
 	r = json_pack("{s:[{s:s, s:s}], s:b}", "content", "type", "text",
 	    "text", text, "isError", 0);
+	if (strcmp(m->version, "2025-06-18") == 0 && (clean = json_loads(text,
+	    0, NULL)) != NULL)
+		json_object_set_new(r, "structuredContent", clean);
 	free(text);
-	if (strcmp(m->version, "2025-06-18") == 0)
-		json_object_set(r, "structuredContent", answer);
 	return rpc_result(id, r);
 }
 

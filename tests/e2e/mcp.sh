@@ -15,6 +15,8 @@ while [ $i -lt 20 ]; do
 	printf '{"ts": "%s", "level": "info", "msg": "ok", "latency_ms": 20}\n' "$now"
 	i=$((i + 1))
 done >logs/api.jsonl
+printf '{"ts": "%s", "level": "error", "msg": "login failed: password=hunter22 with Bearer abcdef123456 and key cfgsecret-9999"}\n' \
+    "$now" >>logs/api.jsonl
 viewer=tkr_mcp_viewer_token
 other=tkr_mcp_other_token
 port=$(awk -v s="$$" 'BEGIN { srand(s); print 20000 + int(rand() * 40000) }')
@@ -29,6 +31,10 @@ port=$(awk -v s="$$" 'BEGIN { srand(s); print 20000 + int(rand() * 40000) }')
 active = true
 [profiles.demo.services.api]
 logs = "$T_SCRATCH/logs/api.jsonl"
+[profiles.demo.notifiers.hook]
+type = "webhook"
+url = "http://127.0.0.1:9/"
+header_Authorization = "Token cfgsecret-9999"
 EOC
 } >"$cfg"
 chmod 600 "$cfg"
@@ -88,7 +94,13 @@ sid2=$(printf '%s\n' "$hdrs" | sed -n 's/^Mcp-Session-Id: //p')
 rpc '[{"jsonrpc": "2.0", "id": 10, "method": "ping"}, {"jsonrpc": "2.0", "method": "notifications/initialized"}, {"jsonrpc": "2.0", "id": 11, "method": "tools/call", "params": {"name": "detect_anomalies", "arguments": {"service": "api"}}}]' "$sid2"
 is "$code" 200 "2025-03-26 takes a batch"
 is "$(printf '%s\n' "$body" | grep -c '"jsonrpc"')" 2 "answering its two requests, not the notification"
-contains "$body" "errors in 10m" "the tool in it ran"
+contains "$body" "21 errors in 10m" "the tool in it ran"
+rpc '{"jsonrpc": "2.0", "id": 13, "method": "tools/call", "params": {"name": "query_logs", "arguments": {"service": "api", "query": "login"}}}' "$sid2"
+contains "$body" "login failed" "query_logs finds the line with secrets in it"
+lacks "$body" "hunter22" "a password= value is masked"
+lacks "$body" "abcdef123456" "a bearer token is masked"
+lacks "$body" "cfgsecret-9999" "a secret of the configuration is masked"
+contains "$body" "password=<redacted>" "with <redacted> in their place"
 code=$(curl -s -o /dev/null -w '%{http_code}' -X DELETE -H "Authorization: Bearer $viewer" \
     -H "Mcp-Session-Id: $sid2" "$base/mcp")
 is "$code" 200 "DELETE ends a session"
@@ -150,7 +162,7 @@ for transport in http sse stdio; do
 	contains "$out" '"names":["query_logs","get_recent_errors","get_metrics","detect_anomalies"]' \
 	    "it lists the tools over $transport"
 	contains "$out" '"name":"detect_anomalies","isError":false' "detect_anomalies answers over $transport"
-	contains "$out" '20 errors in 1h, exceeds threshold of 10' "with the service's anomaly"
+	contains "$out" '21 errors in 1h, exceeds threshold of 10' "with the service's anomaly"
 	contains "$out" '"name":"query_logs","isError":false' "query_logs answers"
 	contains "$out" 'upstream timeout after 30s' "with the log lines"
 	contains "$out" '"name":"get_recent_errors","isError":false' "get_recent_errors answers"

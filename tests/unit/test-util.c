@@ -8,6 +8,7 @@
 #include "promql.h"
 #include "sha256.h"
 #include "rca.h"
+#include "sanitize.h"
 #include "slo.h"
 #include "tap.h"
 #include "util.h"
@@ -289,6 +290,34 @@ test_rca_mask(void)
 	is_mask("", "");
 }
 
+/* is_clean TEXT WANT */
+static void
+is_clean(const char *text, const char *want)
+{
+	char	*got = sanitize(text, NULL);
+
+	is_string(got, want, "sanitize: %s", text);
+	free(got);
+}
+
+static void
+test_sanitize(void)
+{
+	is_clean("Authorization: Bearer abc.def-123 sent",
+	    "Authorization: Bearer <redacted> sent");
+	is_clean("key AKIAIOSFODNN7EXAMPLE used", "key <redacted> used");
+	is_clean("token ghp_abcdefghijklmnopqrstuvwxyz0123456789 ok",
+	    "token <redacted> ok");
+	is_clean("login to postgres://app:hunter2@db:5432/x failed",
+	    "login to postgres://app:<redacted>@db:5432/x failed");
+	is_clean("password=s3cr3t&user=bob", "password=<redacted>&user=bob");
+	is_clean("{\"api_key\": \"abcd1234\"}", "{\"api_key\": \"<redacted>\"}");
+	is_clean("sk-abcdefghijklmnopqrstuvwx in env", "<redacted> in env");
+	is_clean("nothing to hide at 10.0.0.1:5432",
+	    "nothing to hide at 10.0.0.1:5432");
+	is_clean("http://example.com/a:b@c", "http://example.com/a:b@c");
+}
+
 int
 main(void)
 {
@@ -302,5 +331,6 @@ main(void)
 	test_sha256();
 	test_slo();
 	test_rca_mask();
+	test_sanitize();
 	return done_testing();
 }
