@@ -134,6 +134,7 @@ static const struct keyrule keyrules[] = {
 	    NULL, 0, NULL },
 	{ "logs", CSECT_SERVICE, NULL, K_GLOBS, NULL, 0, NULL },
 	{ "format", CSECT_SERVICE, NULL, K_ENUM, formats, 0, NULL },
+	{ "repo_path", CSECT_SERVICE, NULL, K_ABSPATH, NULL, 0, NULL },
 	{ "slo_total", CSECT_SERVICE, NULL, K_QUERY, NULL, KR_LITERAL, NULL },
 	{ "slo_errors", CSECT_SERVICE, NULL, K_QUERY, NULL, KR_LITERAL, NULL },
 	{ "slo_total_expr", CSECT_SERVICE, NULL, K_STRING, NULL, KR_LITERAL,

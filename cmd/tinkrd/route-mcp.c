@@ -12,6 +12,7 @@
 
 #include <microhttpd.h>
 
+#include "code.h"
 #include "config.h"
 #include "log.h"
 #include "sanitize.h"
@@ -143,9 +144,38 @@ rpc_result(json_t *id, json_t *result)
 	    "result", result);
 }
 
+static json_t	*tools_list_sources(struct tinkrd *);
+static json_t	*code_tool(struct mcp_job *, json_t *, const char *, json_t *);
+
 /* The tools, with the original's input schemas. */
 static json_t *
 tools_list(struct tinkrd *d)
+{
+	json_t	*t = tools_list_sources(d), *list = json_object_get(t, "tools");
+
+	json_array_append_new(list, json_pack("{s:s, s:s, s:{s:s, s:{s:{s:s},"
+	    " s:{s:s, s:s}}, s:[s, s]}}",
+	    "name", "get_file", "description", "Read a file of a service's "
+	    "repository (its repo_path), by a path relative to it",
+	    "inputSchema", "type", "object", "properties",
+	    "service", "type", "string",
+	    "path", "type", "string", "description", "such as src/pay.c",
+	    "required", "service", "path"));
+	json_array_append_new(list, json_pack("{s:s, s:s, s:{s:s, s:{s:{s:s},"
+	    " s:{s:s, s:s}, s:{s:s, s:s}, s:{s:s, s:i}}, s:[s, s]}}",
+	    "name", "search_code", "description", "Find lines that hold a "
+	    "text in a service's repository, with lines of context",
+	    "inputSchema", "type", "object", "properties",
+	    "service", "type", "string",
+	    "pattern", "type", "string", "description", "plain text",
+	    "file_glob", "type", "string", "description", "such as *.py",
+	    "context_lines", "type", "integer", "default", 3,
+	    "required", "service", "pattern"));
+	return t;
+}
+
+static json_t *
+tools_list_sources(struct tinkrd *d)
 {
 	const struct cprofile	*prof;
 	const char		*name;
@@ -248,6 +278,10 @@ tool_start(struct mcp_job *m, json_t *id, json_t *params, json_t **resp)
 		    "an object of arguments");
 		return -1;
 	}
+	if (strcmp(name, "get_file") == 0 || strcmp(name, "search_code") == 0) {
+		*resp = code_tool(m, id, name, args);
+		return -1;
+	}
 	memset(&p, 0, sizeof p);
 	p.now = (long long)time(NULL);
 	free(m->service);
@@ -309,22 +343,14 @@ tool_start(struct mcp_job *m, json_t *id, json_t *params, json_t **resp)
 	return 0;
 }
 
-/* A finished tool's answer as a tools/call result. */
+/* A tool's JSON answer, its secrets masked, as a tools/call result. */
 static json_t *
-tool_result(struct mcp_job *m, json_t *id, int status, json_t *answer)
+tool_ok(struct mcp_job *m, json_t *id, json_t *answer)
 {
-	json_t		*r, *clean;
-	char		*text, *raw;
-	const char	*detail;
+	json_t	*r, *clean;
+	char	*raw, *text;
 
-	if (status != 200) {
-		detail = json_string_value(json_object_get(answer, "detail"));
-		return rpc_result(id, json_pack("{s:[{s:s, s:s}], s:b}",
-		    "content", "type", "text", "text", detail != NULL ?
-		    detail : "the source failed", "isError", 1));
-	}
 	raw = json_dumps(answer, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
-	/* Log lines carry secrets more often than anyone means them to. */
 	text = sanitize(raw, m->d->conf);
 	free(raw);
 	r = json_pack("{s:[{s:s, s:s}], s:b}", "content", "type", "text",
@@ -334,6 +360,91 @@ tool_result(struct mcp_job *m, json_t *id, int status, json_t *answer)
 		json_object_set_new(r, "structuredContent", clean);
 	free(text);
 	return rpc_result(id, r);
+}
+
+/* A tool's failure as a tools/call result. */
+static json_t *
+tool_failed(json_t *id, const char *why)
+{
+	return rpc_result(id, json_pack("{s:[{s:s, s:s}], s:b}", "content",
+	    "type", "text", "text", why, "isError", 1));
+}
+
+/* get_file and search_code: the service's repository, read at once. */
+static json_t *
+code_tool(struct mcp_job *m, json_t *id, const char *name, json_t *args)
+{
+	const struct cprofile	*prof;
+	const struct csection	*sec = NULL;
+	const char		*service, *pname, *repo, *path, *pattern;
+	const char		*glob;
+	long long		 context;
+	json_t			*answer, *r;
+	char			 err[512];
+	size_t			 i;
+	int			 bad = 0;
+
+	service = arg_str(args, "service", NULL, &bad);
+	if (strcmp(name, "get_file") == 0) {
+		path = arg_str(args, "path", NULL, &bad);
+		pattern = glob = NULL;
+		context = 0;
+		if (path == NULL)
+			bad = 1;
+	} else {
+		path = NULL;
+		pattern = arg_str(args, "pattern", NULL, &bad);
+		glob = arg_str(args, "file_glob", NULL, &bad);
+		context = arg_int(args, "context_lines", 3, 0, 20, &bad);
+		if (pattern == NULL)
+			bad = 1;
+	}
+	if (bad || service == NULL) {
+		snprintf(err, sizeof err, "invalid arguments for %s: see its "
+		    "inputSchema", name);
+		return rpc_error(id, -32602, err);
+	}
+	if ((pname = tinkrd_active_profile(m->d, NULL)) == NULL ||
+	    (prof = config_profile(m->d->conf, pname)) == NULL)
+		return tool_failed(id, "no profile is active");
+	for (i = 0; i < prof->nservices; i++)
+		if (strcmp(m->d->conf->sections[prof->services[i]].sub,
+		    service) == 0)
+			sec = &m->d->conf->sections[prof->services[i]];
+	if (sec == NULL) {
+		snprintf(err, sizeof err, "Service '%s' not found in profile "
+		    "'%s'", service, prof->name);
+		return tool_failed(id, err);
+	}
+	if ((repo = csection_str(sec, "repo_path")) == NULL) {
+		snprintf(err, sizeof err, "service '%s' has no repo_path in "
+		    "the configuration", service);
+		return tool_failed(id, err);
+	}
+	answer = path != NULL ? code_get_file(repo, path, err, sizeof err) :
+	    code_search(repo, pattern, glob, (int)context, err, sizeof err);
+	if (answer == NULL)
+		return tool_failed(id, err);
+	json_object_set_new(answer, "service", json_string(service));
+	r = tool_ok(m, id, answer);
+	json_decref(answer);
+	return r;
+}
+
+/* A finished tool's answer as a tools/call result. */
+static json_t *
+tool_result(struct mcp_job *m, json_t *id, int status, json_t *answer)
+{
+	const char	*detail;
+
+	if (status != 200) {
+		detail = json_string_value(json_object_get(answer, "detail"));
+		return rpc_result(id, json_pack("{s:[{s:s, s:s}], s:b}",
+		    "content", "type", "text", "text", detail != NULL ?
+		    detail : "the source failed", "isError", 1));
+	}
+	/* Log lines carry secrets more often than anyone means them to. */
+	return tool_ok(m, id, answer);
 }
 
 /* Answer one message that needs no source; NULL for a notification. */

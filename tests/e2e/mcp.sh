@@ -17,6 +17,11 @@ while [ $i -lt 20 ]; do
 done >logs/api.jsonl
 printf '{"ts": "%s", "level": "error", "msg": "login failed: password=hunter22 with Bearer abcdef123456 and key cfgsecret-9999"}\n' \
     "$now" >>logs/api.jsonl
+mkdir -p repo/src repo/.git
+printf 'def charge():\n    # retry with --pre=evil off\n    raise TimeoutError("ledger")\n\nok = 1\n' >repo/src/pay.py
+printf '[core]\n' >repo/.git/config
+printf 'a\000b' >repo/blob.bin
+ln -s /etc/passwd repo/passwd
 viewer=tkr_mcp_viewer_token
 other=tkr_mcp_other_token
 port=$(awk -v s="$$" 'BEGIN { srand(s); print 20000 + int(rand() * 40000) }')
@@ -31,6 +36,7 @@ port=$(awk -v s="$$" 'BEGIN { srand(s); print 20000 + int(rand() * 40000) }')
 active = true
 [profiles.demo.services.api]
 logs = "$T_SCRATCH/logs/api.jsonl"
+repo_path = "$T_SCRATCH/repo"
 [profiles.demo.notifiers.hook]
 type = "webhook"
 url = "http://127.0.0.1:9/"
@@ -101,6 +107,30 @@ lacks "$body" "hunter22" "a password= value is masked"
 lacks "$body" "abcdef123456" "a bearer token is masked"
 lacks "$body" "cfgsecret-9999" "a secret of the configuration is masked"
 contains "$body" "password=<redacted>" "with <redacted> in their place"
+# code tools, confined to repo_path
+call() {
+	rpc "{\"jsonrpc\": \"2.0\", \"id\": 20, \"method\": \"tools/call\", \"params\": {\"name\": \"$1\", \"arguments\": $2}}" "$sid2"
+}
+call get_file '{"service": "api", "path": "src/pay.py"}'
+contains "$body" 'raise TimeoutError(\\\"ledger\\\")' "get_file reads a file of the repository"
+call get_file '{"service": "api", "path": "../logs/api.jsonl"}'
+contains "$body" '"isError": true' "a path with .. out of the repository is refused"
+contains "$body" "is outside the service's repository" "saying so"
+call get_file '{"service": "api", "path": "passwd"}'
+contains "$body" "passwd is outside the service's repository" "so is a symbolic link that points out"
+call get_file '{"service": "api", "path": "/etc/passwd"}'
+contains "$body" "must be relative" "and an absolute path"
+call get_file '{"service": "api", "path": ".git/config"}'
+contains "$body" "inside .git" ".git is not read"
+call get_file '{"service": "api", "path": "blob.bin"}'
+contains "$body" "is a binary file" "nor a binary file"
+call search_code '{"service": "api", "pattern": "TimeoutError", "file_glob": "*.py", "context_lines": 1}'
+contains "$body" '\"line\": 3' "search_code finds the line"
+contains "$body" 'retry with --pre=evil off' "with its context"
+call search_code '{"service": "api", "pattern": "--pre=evil"}'
+contains "$body" '\"file\": \"src/pay.py\"' "a pattern that starts with - is searched as text"
+call search_code '{"service": "api", "pattern": "core"}'
+contains "$body" '\"matches\": []' "and .git is not searched"
 code=$(curl -s -o /dev/null -w '%{http_code}' -X DELETE -H "Authorization: Bearer $viewer" \
     -H "Mcp-Session-Id: $sid2" "$base/mcp")
 is "$code" 200 "DELETE ends a session"
@@ -159,7 +189,7 @@ for transport in http sse stdio; do
 	fi
 	is "$rc" 0 "the SDK over $transport runs through"
 	contains "$out" '"step":"connected","server":{"name":"tinkr"' "it connects over $transport"
-	contains "$out" '"names":["query_logs","get_recent_errors","get_metrics","detect_anomalies"]' \
+	contains "$out" '"names":["query_logs","get_recent_errors","get_metrics","detect_anomalies","get_file","search_code"]' \
 	    "it lists the tools over $transport"
 	contains "$out" '"name":"detect_anomalies","isError":false' "detect_anomalies answers over $transport"
 	contains "$out" '21 errors in 1h, exceeds threshold of 10' "with the service's anomaly"
