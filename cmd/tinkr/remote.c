@@ -177,6 +177,7 @@ remote_call(struct cmd_ctx *ctx, const char *url, const char *token,
 	CURLcode		 rc;
 	CURL			*e;
 
+	memset(ans, 0, sizeof *ans);
 	if (load_curl() == -1)
 		return EXIT_FAIL;
 	if ((e = lc.easy_init()) == NULL)
