@@ -13,6 +13,7 @@
 #include <microhttpd.h>
 
 #include "code.h"
+#include "fix.h"
 #include "config.h"
 #include "log.h"
 #include "sanitize.h"
@@ -49,6 +50,8 @@ static const char *const versions[] = { "2025-06-18", "2025-03-26", NULL };
 /* One request of a POST, worked on in order. */
 struct mcp_job {
 	struct tinkrd		*d;
+	enum role		 role;		/* of the token that asks */
+	char			 subject[64];
 	char			 sid[40];	/* answers go to its stream */
 	char			 version[16];
 	json_t			*msgs;		/* the requests, an array */
@@ -146,6 +149,7 @@ rpc_result(json_t *id, json_t *result)
 
 static json_t	*tools_list_sources(struct tinkrd *);
 static json_t	*code_tool(struct mcp_job *, json_t *, const char *, json_t *);
+static json_t	*suggest_fix(struct mcp_job *, json_t *, json_t *);
 
 /* The tools, with the original's input schemas. */
 static json_t *
@@ -161,6 +165,18 @@ tools_list(struct tinkrd *d)
 	    "service", "type", "string",
 	    "path", "type", "string", "description", "such as src/pay.c",
 	    "required", "service", "path"));
+	json_array_append_new(list, json_pack("{s:s, s:s, s:{s:s, s:{s:{s:s},"
+	    " s:{s:s}, s:{s:s}, s:{s:s}}, s:[s, s, s]}}",
+	    "name", "suggest_fix", "description", "Propose a fix as a unified "
+	    "diff against the service's repository; it is checked and kept "
+	    "for a person to review with tinkr fix, never applied by this "
+	    "call (needs the oncall role)",
+	    "inputSchema", "type", "object", "properties",
+	    "incident_id", "type", "string",
+	    "service", "type", "string",
+	    "diff", "type", "string",
+	    "explanation", "type", "string",
+	    "required", "service", "diff", "explanation"));
 	json_array_append_new(list, json_pack("{s:s, s:s, s:{s:s, s:{s:{s:s},"
 	    " s:{s:s, s:s}, s:{s:s, s:s}, s:{s:s, s:i}}, s:[s, s]}}",
 	    "name", "search_code", "description", "Find lines that hold a "
@@ -280,6 +296,10 @@ tool_start(struct mcp_job *m, json_t *id, json_t *params, json_t **resp)
 	}
 	if (strcmp(name, "get_file") == 0 || strcmp(name, "search_code") == 0) {
 		*resp = code_tool(m, id, name, args);
+		return -1;
+	}
+	if (strcmp(name, "suggest_fix") == 0) {
+		*resp = suggest_fix(m, id, args);
 		return -1;
 	}
 	memset(&p, 0, sizeof p);
@@ -429,6 +449,71 @@ code_tool(struct mcp_job *m, json_t *id, const char *name, json_t *args)
 	r = tool_ok(m, id, answer);
 	json_decref(answer);
 	return r;
+}
+
+/* suggest_fix: check a diff against the repository and keep it. */
+static json_t *
+suggest_fix(struct mcp_job *m, json_t *id, json_t *args)
+{
+	const struct cprofile	*prof;
+	const struct csection	*sec = NULL;
+	const char		*service, *diff, *why, *incident, *pname;
+	const char		*repo;
+	char			 err[1024], fid[16], dir[PATH_MAX + 16], at[32];
+	json_t			*fix;
+	size_t			 i;
+	int			 bad = 0;
+
+	service = arg_str(args, "service", NULL, &bad);
+	diff = arg_str(args, "diff", NULL, &bad);
+	why = arg_str(args, "explanation", NULL, &bad);
+	incident = arg_str(args, "incident_id", NULL, &bad);
+	if (bad || service == NULL || diff == NULL || why == NULL ||
+	    strlen(diff) > FIX_DIFF_MAX)
+		return rpc_error(id, -32602, "invalid arguments for "
+		    "suggest_fix: service, diff (at most 1 MiB) and "
+		    "explanation are strings");
+	if (m->role < ROLE_ONCALL)
+		return tool_failed(id, "suggest_fix needs the oncall role; "
+		    "this token is a viewer's");
+	if ((pname = tinkrd_active_profile(m->d, NULL)) == NULL ||
+	    (prof = config_profile(m->d->conf, pname)) == NULL)
+		return tool_failed(id, "no profile is active");
+	for (i = 0; i < prof->nservices; i++)
+		if (strcmp(m->d->conf->sections[prof->services[i]].sub,
+		    service) == 0)
+			sec = &m->d->conf->sections[prof->services[i]];
+	if (sec == NULL || (repo = csection_str(sec, "repo_path")) == NULL) {
+		snprintf(err, sizeof err, "service '%s' has no repo_path in "
+		    "profile '%s'", service, prof->name);
+		return tool_failed(id, err);
+	}
+	if (fix_git_apply(repo, diff, 1, err, sizeof err) == -1)
+		return tool_failed(id, err);
+	fix_new_id(fid, sizeof fid);
+	format_time_iso((long long)time(NULL), at, sizeof at);
+	fix = json_pack("{s:s, s:s?, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
+	    "fix_id", fid, "incident_id", incident, "service", service,
+	    "profile", prof->name, "explanation", why, "diff", diff,
+	    "proposed_by", m->subject[0] != '\0' ? m->subject :
+	    "local user", "created_at", at, "status", "proposed");
+	snprintf(dir, sizeof dir, "%s/fixes", m->d->statedir);
+	if (fix_save(dir, fix, err, sizeof err) == -1) {
+		json_decref(fix);
+		return tool_failed(id, err);
+	}
+	log_info("fix %s proposed for %s by %s", fid, service,
+	    m->subject[0] != '\0' ? m->subject : "local user");
+	json_decref(fix);
+	fix = json_pack("{s:s, s:s, s:s}", "fix_id", fid, "status",
+	    "proposed", "message", "the diff applies cleanly; it is kept for "
+	    "review (tinkr fix show) and nothing was applied");
+	{
+		json_t	*r = tool_ok(m, id, fix);
+
+		json_decref(fix);
+		return r;
+	}
 }
 
 /* A finished tool's answer as a tools/call result. */
@@ -666,6 +751,9 @@ route_mcp_post(struct request *req, struct reply *rep)
 	}
 	m = xcalloc(1, sizeof *m);
 	m->d = req->d;
+	m->role = req->role;
+	strlcpy(m->subject, req->subject != NULL ? req->subject : "",
+	    sizeof m->subject);
 	strlcpy(m->version, s->version, sizeof m->version);
 	m->batch = json_is_array(body);
 	m->msgs = m->batch ? json_incref(body) : json_pack("[O]", body);
@@ -815,6 +903,9 @@ route_mcp_message(struct request *req, struct reply *rep)
 	}
 	m = xcalloc(1, sizeof *m);
 	m->d = req->d;
+	m->role = req->role;
+	strlcpy(m->subject, req->subject != NULL ? req->subject : "",
+	    sizeof m->subject);
 	strlcpy(m->sid, s->id, sizeof m->sid);
 	strlcpy(m->version, s->version, sizeof m->version);
 	m->batch = json_is_array(body);

@@ -208,6 +208,12 @@ void		 mcp_sessions_free(struct tinkrd *);
 void		 route_mcp_sse(struct request *, struct reply *);
 void		 route_mcp_message(struct request *, struct reply *);
 
+/* route-fix.c */
+void		 route_fix_list(struct request *, struct reply *);
+void		 route_fix_show(struct request *, struct reply *);
+void		 route_fix_apply(struct request *, struct reply *);
+void		 route_fix_reject(struct request *, struct reply *);
+
 /* route-rca.c */
 void		 route_rca(struct request *, struct reply *);
 

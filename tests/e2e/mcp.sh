@@ -17,13 +17,18 @@ while [ $i -lt 20 ]; do
 done >logs/api.jsonl
 printf '{"ts": "%s", "level": "error", "msg": "login failed: password=hunter22 with Bearer abcdef123456 and key cfgsecret-9999"}\n' \
     "$now" >>logs/api.jsonl
-mkdir -p repo/src repo/.git
+mkdir -p repo/src
+if command -v git >/dev/null 2>&1; then
+	git init -q repo
+else
+	mkdir -p repo/.git && printf '[core]\n' >repo/.git/config
+fi
 printf 'def charge():\n    # retry with --pre=evil off\n    raise TimeoutError("ledger")\n\nok = 1\n' >repo/src/pay.py
-printf '[core]\n' >repo/.git/config
 printf 'a\000b' >repo/blob.bin
 ln -s /etc/passwd repo/passwd
 viewer=tkr_mcp_viewer_token
 other=tkr_mcp_other_token
+oncall=tkr_mcp_oncall_token
 port=$(awk -v s="$$" 'BEGIN { srand(s); print 20000 + int(rand() * 40000) }')
 {
 	printf '[server]\nlisten = "127.0.0.1:%s"\n' "$port"
@@ -31,6 +36,8 @@ port=$(awk -v s="$$" 'BEGIN { srand(s); print 20000 + int(rand() * 40000) }')
 		printf '[auth.keys.%s]\nhash = "%s"\nroles = ["viewer"]\n' \
 		    "${t#*:}" "$(printf '%s' "${t%%:*}" | sha256sum | cut -d' ' -f1)"
 	done
+	printf '[auth.keys.cat]\nhash = "%s"\nroles = ["oncall"]\n' \
+	    "$(printf '%s' "$oncall" | sha256sum | cut -d' ' -f1)"
 	cat <<EOC
 [profiles.demo]
 active = true
@@ -131,6 +138,55 @@ call search_code '{"service": "api", "pattern": "--pre=evil"}'
 contains "$body" '\"file\": \"src/pay.py\"' "a pattern that starts with - is searched as text"
 call search_code '{"service": "api", "pattern": "core"}'
 contains "$body" '\"matches\": []' "and .git is not searched"
+# suggest_fix: checked, kept, applied only by a person
+cat >good.diff <<'EOD'
+--- a/src/pay.py
++++ b/src/pay.py
+@@ -1,5 +1,5 @@
+ def charge():
+     # retry with --pre=evil off
+-    raise TimeoutError("ledger")
++    raise TimeoutError("ledger unavailable")
+ 
+ ok = 1
+EOD
+# json_file FILE: FILE's text as a JSON string.
+json_file() {
+	sed 's/\\/\\\\/g; s/"/\\"/g' "$1" | awk 'BEGIN { printf "\"" }
+	    { printf "%s\\n", $0 } END { printf "\"" }'
+}
+fix_args="{\"service\": \"api\", \"incident_id\": \"INC-7\", \"explanation\": \"say which ledger call failed\", \"diff\": $(json_file good.diff)}"
+call suggest_fix "$fix_args"
+contains "$body" "suggest_fix needs the oncall role" "a viewer may not suggest a fix"
+if command -v git >/dev/null 2>&1; then
+	rpc "$init" "" "$oncall"
+	sid3=$(printf '%s\n' "$hdrs" | sed -n 's/^Mcp-Session-Id: //p')
+	rpc "{\"jsonrpc\": \"2.0\", \"id\": 30, \"method\": \"tools/call\", \"params\": {\"name\": \"suggest_fix\", \"arguments\": {\"service\": \"api\", \"explanation\": \"x\", \"diff\": \"--- a/nope\\n+++ b/nope\\n@@ -1 +1 @@\\n-a\\n+b\\n\"}}}" "$sid3" "$oncall"
+	contains "$body" "git apply refuses the diff" "a diff that does not apply is refused"
+	rpc "{\"jsonrpc\": \"2.0\", \"id\": 31, \"method\": \"tools/call\", \"params\": {\"name\": \"suggest_fix\", \"arguments\": $fix_args}}" "$sid3" "$oncall"
+	fix=$(printf '%s\n' "$body" | grep -o 'fix-[0-9a-f]\{8\}' | head -1)
+	like "$fix" '^fix-[0-9a-f]{8}$' "a diff that applies is kept as a fix"
+	contains "$(cat repo/src/pay.py)" 'TimeoutError("ledger")' "and nothing is applied yet"
+	tinkr fix list
+	like "$out" "^$fix +proposed +api +.* cat$" "fix list shows it proposed, by its key"
+	tinkr fix show "$fix"
+	contains "$out" 'raise TimeoutError("ledger unavailable")' "fix show shows the diff"
+	contains "$out" "say which ledger call failed" "and the explanation"
+	tinkr fix apply "$fix"
+	is "$rc" 1 "fix apply without a terminal and without --yes does not apply"
+	tinkr fix apply "$fix" --yes
+	is "$rc" 0 "fix apply --yes applies"
+	contains "$(cat repo/src/pay.py)" 'TimeoutError("ledger unavailable")' \
+	    "the repository has the change"
+	tinkr fix apply "$fix" --yes
+	is "$rc" 1 "a fix is applied once"
+	contains "$err" "is applied, not proposed" "and says so"
+	code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $viewer" \
+	    "$base/api/v1/fixes/$fix/reject")
+	is "$code" 403 "a viewer may not decide a fix"
+else
+	skip "suggest_fix checks diffs with git" "no git here"
+fi
 code=$(curl -s -o /dev/null -w '%{http_code}' -X DELETE -H "Authorization: Bearer $viewer" \
     -H "Mcp-Session-Id: $sid2" "$base/mcp")
 is "$code" 200 "DELETE ends a session"
@@ -189,7 +245,7 @@ for transport in http sse stdio; do
 	fi
 	is "$rc" 0 "the SDK over $transport runs through"
 	contains "$out" '"step":"connected","server":{"name":"tinkr"' "it connects over $transport"
-	contains "$out" '"names":["query_logs","get_recent_errors","get_metrics","detect_anomalies","get_file","search_code"]' \
+	contains "$out" '"names":["query_logs","get_recent_errors","get_metrics","detect_anomalies","get_file","suggest_fix","search_code"]' \
 	    "it lists the tools over $transport"
 	contains "$out" '"name":"detect_anomalies","isError":false' "detect_anomalies answers over $transport"
 	contains "$out" '21 errors in 1h, exceeds threshold of 10' "with the service's anomaly"

@@ -1,0 +1,205 @@
+/*
+ * fix.c -- fixes an AI editor proposes through MCP's suggest_fix. A diff
+ * is checked with `git apply --check` in the service's repository and
+ * kept in the state directory for a person to read, apply or reject;
+ * nothing is applied until someone says so (tinkr fix apply).
+ */
+
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fix.h"
+#include "store.h"
+#include "util.h"
+
+#define GIT_TIMEOUT_MS	5000
+
+/* A memory file holding s, at offset 0; -1. */
+static int
+memfile(const char *name, const char *s)
+{
+	size_t	 len = s != NULL ? strlen(s) : 0;
+	ssize_t	 w;
+	int	 fd;
+
+	if ((fd = memfd_create(name, MFD_CLOEXEC)) == -1)
+		return -1;
+	while (len > 0) {
+		if ((w = write(fd, s, len)) == -1) {
+			close(fd);
+			return -1;
+		}
+		s += w;
+		len -= (size_t)w;
+	}
+	lseek(fd, 0, SEEK_SET);
+	return fd;
+}
+
+/*
+ * Run `git apply [--check] -` in repo with diff on its standard input.
+ * 0 when git accepts it; -1 and git's complaint otherwise.
+ */
+int
+fix_git_apply(const char *repo, const char *diff, int check, char *err,
+    size_t errlen)
+{
+	char		*argv[7], buf[512];
+	struct timespec	 ts = { 0, 10 * 1000 * 1000 };
+	pid_t		 pid;
+	ssize_t		 n;
+	int		 in, out, status, waited = 0, nul;
+
+	if ((in = memfile("tinkr-diff", diff)) == -1 ||
+	    (out = memfile("tinkr-git", NULL)) == -1) {
+		seterr(err, errlen, "cannot run git: %s", strerror(errno));
+		if (in != -1)
+			close(in);
+		return -1;
+	}
+	argv[0] = "git";
+	argv[1] = "-C";
+	argv[2] = (char *)repo;
+	argv[3] = "apply";
+	argv[4] = check ? "--check" : "--verbose";
+	argv[5] = "-";
+	argv[6] = NULL;
+	switch (pid = fork()) {
+	case -1:
+		seterr(err, errlen, "fork: %s", strerror(errno));
+		close(in);
+		close(out);
+		return -1;
+	case 0:
+		nul = open("/dev/null", O_WRONLY);
+		dup2(in, 0);
+		dup2(nul, 1);
+		dup2(out, 2);
+		signal(SIGCHLD, SIG_DFL);
+		execvp("git", argv);
+		_exit(127);
+	}
+	close(in);
+	while (waitpid(pid, &status, WNOHANG) == 0) {
+		if ((waited += 10) > GIT_TIMEOUT_MS) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			close(out);
+			seterr(err, errlen, "git took longer than %d s",
+			    GIT_TIMEOUT_MS / 1000);
+			return -1;
+		}
+		nanosleep(&ts, NULL);
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		close(out);
+		return 0;
+	}
+	n = pread(out, buf, sizeof buf - 1, 0);
+	close(out);
+	buf[n > 0 ? n : 0] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+		seterr(err, errlen, "git is not installed");
+	else
+		seterr(err, errlen, "git apply refuses the diff: %s",
+		    buf[0] != '\0' ? buf : "no reason given");
+	return -1;
+}
+
+/* A fresh fix ID: "fix-" and 8 hex digits. */
+void
+fix_new_id(char *buf, size_t len)
+{
+	snprintf(buf, len, "fix-%08x", arc4random());
+}
+
+/* Write a fix's file in dir, flushed. */
+int
+fix_save(const char *dir, json_t *fix, char *err, size_t errlen)
+{
+	char	*text, name[64];
+	int	 rc;
+
+	if (store_mkdir(dir, err, errlen) == -1)
+		return -1;
+	snprintf(name, sizeof name, "%s.json",
+	    json_string_value(json_object_get(fix, "fix_id")));
+	text = json_dumps(fix, JSON_INDENT(2));
+	rc = store_put(dir, name, text, strlen(text), 1, err, errlen);
+	free(text);
+	return rc;
+}
+
+/* The fix of an ID, or NULL. */
+json_t *
+fix_load(const char *dir, const char *id)
+{
+	char	 name[64], *text;
+	size_t	 len;
+	json_t	*j;
+
+	if (strncmp(id, "fix-", 4) != 0 || strlen(id) != 12 ||
+	    strspn(id + 4, "0123456789abcdef") != 8)
+		return NULL;
+	snprintf(name, sizeof name, "%s.json", id);
+	if ((text = store_get(dir, name, FIX_DIFF_MAX * 2, &len)) == NULL)
+		return NULL;
+	j = json_loadb(text, len, 0, NULL);
+	free(text);
+	return j;
+}
+
+/* A fix's created_at, or "". */
+static const char *
+created(json_t *f)
+{
+	const char	*s = json_string_value(json_object_get(f, "created_at"));
+
+	return s != NULL ? s : "";
+}
+
+/* Every fix, without its diff, newest first. */
+json_t *
+fix_list(const char *dir)
+{
+	struct dirent	*de;
+	DIR		*dp;
+	json_t		*arr = json_array(), *f;
+	char		 id[16];
+	size_t		 i, j;
+
+	if ((dp = opendir(dir)) == NULL)
+		return arr;
+	while ((de = readdir(dp)) != NULL) {
+		if (strlen(de->d_name) != 17 ||
+		    strcmp(de->d_name + 12, ".json") != 0)
+			continue;
+		snprintf(id, sizeof id, "%.12s", de->d_name);
+		if ((f = fix_load(dir, id)) == NULL)
+			continue;
+		json_object_del(f, "diff");
+		json_array_append_new(arr, f);
+	}
+	closedir(dp);
+	/* Newest first, by created_at. */
+	for (i = 1; i < json_array_size(arr); i++)
+		for (j = i; j > 0 && strcmp(created(json_array_get(arr, j - 1)),
+		    created(json_array_get(arr, j))) < 0; j--) {
+			f = json_incref(json_array_get(arr, j));
+			json_array_set(arr, j, json_array_get(arr, j - 1));
+			json_array_set_new(arr, j - 1, f);
+		}
+	return arr;
+}
