@@ -29,7 +29,7 @@ ln -s /etc/passwd repo/passwd
 viewer=tkr_mcp_viewer_token
 other=tkr_mcp_other_token
 oncall=tkr_mcp_oncall_token
-port=$(awk -v s="$$" 'BEGIN { srand(s); print 20000 + int(rand() * 40000) }')
+write_config() {
 {
 	printf '[server]\nlisten = "127.0.0.1:%s"\n' "$port"
 	for t in "$viewer:ann" "$other:bob"; do
@@ -51,7 +51,18 @@ header_Authorization = "Token cfgsecret-9999"
 EOC
 } >"$cfg"
 chmod 600 "$cfg"
-ok "a daemon serves TCP" start_foreground "$T_SCRATCH/d.log" -c "$cfg"
+}
+started=
+for try in 1 2 3 4 5; do
+	port=$(awk -v s="$$$try" 'BEGIN { srand(s); print 20000 + int(rand() * 40000) }')
+	write_config
+	if start_foreground "$T_SCRATCH/d.log" -c "$cfg"; then
+		started=1
+		break
+	fi
+done
+ok "a daemon serves TCP" test -n "$started"
+[ -n "$started" ] || done_testing
 base=http://127.0.0.1:$port
 
 # rpc BODY [SESSION [TOKEN [EXTRA-HEADER]]]: POST /mcp; $code, $body, $hdrs.
@@ -235,6 +246,17 @@ if [ ! -d "$sdk/node_modules/@modelcontextprotocol/sdk" ]; then
 fi
 cp "$TOP_SRCDIR/tests/helpers/mcp-client.mjs" "$sdk/"
 
+cat >sdk.diff <<'EOD'
+--- a/src/pay.py
++++ b/src/pay.py
+@@ -3,3 +3,3 @@
+     raise TimeoutError("ledger unavailable")
+ 
+-ok = 1
++ok = 2
+EOD
+MCP_FIX_DIFF=$(cat sdk.diff)
+export MCP_FIX_DIFF
 for transport in http sse stdio; do
 	if [ $transport = http ]; then
 		run node "$sdk/mcp-client.mjs" http "$base/mcp" "$viewer" api
@@ -253,6 +275,16 @@ for transport in http sse stdio; do
 	contains "$out" 'upstream timeout after 30s' "with the log lines"
 	contains "$out" '"name":"get_recent_errors","isError":false' "get_recent_errors answers"
 	contains "$out" '"name":"get_metrics","isError":false' "get_metrics answers"
+	contains "$out" '"name":"get_file","isError":false' "get_file answers"
+	contains "$out" 'def charge():' "with the file"
+	contains "$out" '"name":"search_code","isError":false' "search_code answers"
+	if [ $transport = stdio ]; then
+		contains "$out" '"name":"suggest_fix","isError":false' \
+		    "suggest_fix keeps a fix for the local user"
+	else
+		contains "$out" '"name":"suggest_fix","isError":true' \
+		    "suggest_fix is refused to a viewer's token over $transport"
+	fi
 	[ $transport = sse ] ||
 	    contains "$out" '"structured":{"service":"api"' "results carry structuredContent"
 	contains "$out" '"step":"bad-service","isError":true' "a failing tool is isError"

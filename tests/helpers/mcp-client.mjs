@@ -54,7 +54,14 @@ try {
 		get_recent_errors: { service, minutes: 30 },
 		get_metrics: { service, metric_name: "error_count",
 		    since: "1h" },
+		get_file: { service, path: "src/pay.py" },
+		search_code: { service, pattern: "TimeoutError",
+		    file_glob: "*.py", context_lines: 1 },
 	};
+	if (process.env.MCP_FIX_DIFF)
+		calls.suggest_fix = { service, incident_id: "INC-SDK",
+		    explanation: "from the SDK",
+		    diff: process.env.MCP_FIX_DIFF + "\n" };
 	for (const [name, args] of Object.entries(calls)) {
 		const r = await client.callTool({ name, arguments: args });
 		say("call", { name, isError: r.isError === true,
