@@ -34,6 +34,7 @@ struct watch {
 	/* The daemon's, not kept. */
 	long long	 due;		/* monotonic ms of the next check */
 	int		 dirty;		/* its file is behind */
+	int		 stale;		/* only its counts are behind */
 	size_t		 slot;		/* its place in the timer heap */
 	void		*job;		/* the check in flight */
 };

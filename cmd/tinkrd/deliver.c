@@ -51,7 +51,39 @@ struct dqueue {
 	struct delivery	*head;
 	struct delivery	*tail;
 	struct dqueue	*next;
+	struct dqueue	*hnext;		/* in its hash bucket */
+	unsigned	 hash;
 };
+
+#define QHASH_SIZE	4096
+
+/* The bucket of a (watch, notifier). */
+static unsigned
+qhash(const char *watch_id, const char *notifier)
+{
+	unsigned	 h = 2166136261u;
+
+	for (; *watch_id != '\0'; watch_id++)
+		h = (h ^ (unsigned char)*watch_id) * 16777619u;
+	h = (h ^ '\n') * 16777619u;
+	for (; *notifier != '\0'; notifier++)
+		h = (h ^ (unsigned char)*notifier) * 16777619u;
+	return h;
+}
+
+/* Take a queue out of its hash bucket. */
+static void
+qhash_remove(struct tinkrd *d, struct dqueue *q)
+{
+	struct dqueue	**pp;
+
+	for (pp = &d->qhash[q->hash % QHASH_SIZE]; *pp != NULL;
+	    pp = &(*pp)->hnext)
+		if (*pp == q) {
+			*pp = q->hnext;
+			return;
+		}
+}
 
 /* What the daemon knows of a notifier's health. */
 struct nhealth {
@@ -167,16 +199,22 @@ static struct dqueue *
 queue_of(struct tinkrd *d, const char *watch_id, const char *notifier)
 {
 	struct dqueue	*q;
+	unsigned	 h = qhash(watch_id, notifier);
 
-	for (q = d->queues; q != NULL; q = q->next)
-		if (strcmp(q->watch_id, watch_id) == 0 &&
+	if (d->qhash == NULL)
+		d->qhash = xcalloc(QHASH_SIZE, sizeof *d->qhash);
+	for (q = d->qhash[h % QHASH_SIZE]; q != NULL; q = q->hnext)
+		if (q->hash == h && strcmp(q->watch_id, watch_id) == 0 &&
 		    strcmp(q->notifier, notifier) == 0)
 			return q;
 	q = xcalloc(1, sizeof *q);
 	q->watch_id = xstrdup(watch_id);
 	q->notifier = xstrdup(notifier);
+	q->hash = h;
 	q->next = d->queues;
 	d->queues = q;
+	q->hnext = d->qhash[h % QHASH_SIZE];
+	d->qhash[h % QHASH_SIZE] = q;
 	return q;
 }
 
@@ -904,6 +942,7 @@ deliver_run(struct tinkrd *d)
 	for (qp = &d->queues; (q = *qp) != NULL;) {
 		if ((h = q->head) == NULL) {
 			*qp = q->next;
+			qhash_remove(d, q);
 			free(q->watch_id);
 			free(q->notifier);
 			free(q);
@@ -1123,6 +1162,8 @@ deliver_free(struct tinkrd *d)
 		}
 		attempt_free(a);
 	}
+	free(d->qhash);
+	d->qhash = NULL;
 	while ((q = d->queues) != NULL) {
 		d->queues = q->next;
 		while ((dl = q->head) != NULL) {

@@ -77,12 +77,17 @@ struct tinkrd {
 	size_t		 nheap;
 	size_t		 heapcap;
 	size_t		 nchecking;	/* watches with a check in flight */
+	struct watch	**checks;	/* they, maybe with NULL holes */
+	size_t		 nchecks;
+	size_t		 checkscap;
+	size_t		 checks_next;
 	size_t		 ndirty;	/* watches whose files are behind */
 	unsigned long long checks_run;
 	unsigned	 late[LATE_BUCKETS + 1];	/* checks by ms late */
 
 	/* Delivery (deliver.c). */
 	struct dqueue	*queues;	/* pending, per (watch, notifier) */
+	struct dqueue	**qhash;	/* they, by (watch, notifier) */
 	struct attempt	*attempts;	/* in flight */
 	size_t		 ninflight;
 	struct delivery	**recent;	/* finished, oldest first */

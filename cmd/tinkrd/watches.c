@@ -142,6 +142,7 @@ watch_store_now(struct tinkrd *d, struct watch *w)
 
 	if (watch_save(d->watchdir, w, 1, err, sizeof err) == -1)
 		log_warnx("watch %s: %s", w->id, err);
+	w->stale = 0;
 	if (w->dirty) {
 		w->dirty = 0;
 		d->ndirty--;
@@ -162,6 +163,7 @@ watches_write(struct tinkrd *d)
 		    sizeof err) == -1)
 			log_warnx("watch %s: %s", d->watches[i]->id, err);
 		d->watches[i]->dirty = 0;
+		d->watches[i]->stale = 0;
 		d->ndirty--;
 	}
 }
@@ -178,12 +180,17 @@ watch_schedule(struct tinkrd *d, struct watch *w)
 void
 watch_halt(struct tinkrd *d, struct watch *w)
 {
+	size_t	 i;
+
 	heap_remove(d, w);
 	if (w->job != NULL) {
 		source_job_free(w->job);
 		w->job = NULL;
 		d->nchecking--;
 	}
+	for (i = 0; i < d->nchecks; i++)
+		if (d->checks[i] == w)
+			d->checks[i] = NULL;
 }
 
 /* Add a new watch to the table. */
@@ -245,10 +252,20 @@ watches_init(struct tinkrd *d, char *err, size_t errlen)
 void
 watches_free(struct tinkrd *d)
 {
+	char	 err[512];
+	size_t	 i;
+
+	/* What only counted since its last write is written now. */
+	for (i = 0; i < d->nwatches; i++)
+		if (d->watches[i]->stale && !d->watches[i]->dirty &&
+		    watch_save(d->watchdir, d->watches[i], 0, err,
+		    sizeof err) == -1)
+			log_warnx("watch %s: %s", d->watches[i]->id, err);
 	while (d->nwatches > 0)
 		watch_drop(d, d->watches[0]);
 	free(d->watches);
 	free(d->heap);
+	free(d->checks);
 }
 
 /* Milliseconds until the next check is due; -1 for none. */
@@ -295,6 +312,12 @@ check_start(struct tinkrd *d, struct watch *w)
 		return;
 	}
 	d->nchecking++;
+	if (d->nchecks == d->checkscap) {
+		d->checkscap = d->checkscap == 0 ? 64 : d->checkscap * 2;
+		d->checks = xreallocarray(d->checks, d->checkscap,
+		    sizeof *d->checks);
+	}
+	d->checks[d->nchecks++] = w;
 }
 
 /* The anomaly a watch reports for itself when its source keeps failing. */
@@ -338,7 +361,7 @@ check_done(struct tinkrd *d, struct watch *w, int status, json_t *answer,
 	const char	*detail;
 	char		 why[1024];
 	va_list		 ap;
-	int		 first;
+	int		 first, changed, was_failing = w->failures > 0;
 
 	w->checks++;
 	w->last_run_at = (long long)time(NULL);
@@ -370,33 +393,58 @@ check_done(struct tinkrd *d, struct watch *w, int status, json_t *answer,
 		current = source_error_anomaly(w);
 	}
 	first = w->notified == NULL;
-	if (first ? json_array_size(current) > 0 :
-	    anomalies_differ(w->notified, current)) {
+	changed = first ? json_array_size(current) > 0 :
+	    anomalies_differ(w->notified, current);
+	if (changed) {
 		cleared = anomalies_cleared(w->notified, current);
 		deliver_enqueue(d, w, current, cleared, json_array_size(
 		    current) > 0 ? "firing" : "resolved");
 		json_decref(cleared);
 		w->notifications++;
 	}
-	json_decref(w->notified);
-	w->notified = current;
-	watch_store(d, w);
+	if (first || changed) {
+		/* What was notified is kept as it was sent. */
+		json_decref(w->notified);
+		w->notified = current;
+	} else
+		json_decref(current);
+	/*
+	 * The file follows what matters after a restart: what was notified,
+	 * and failures. A check that changes neither only counts, and is
+	 * written when the daemon stops.
+	 */
+	if (first || changed || was_failing || w->failures > 0)
+		watch_store(d, w);
+	else
+		w->stale = 1;
 }
 
-/* Finish the checks whose source jobs are done; step the others. */
+/*
+ * Finish the checks whose source jobs are done and step the others, for
+ * at most budget milliseconds in all: a burst of due checks is spread
+ * over several turns of the loop, which goes on answering in between.
+ */
 static int
 checks_step(struct tinkrd *d, long long budget)
 {
 	struct watch	*w;
 	json_t		*answer;
-	size_t		 i;
+	long long	 deadline = mono_ms() + budget, left;
+	size_t		 i, n;
 	int		 rc, busy = 0, status;
 
-	for (i = 0; i < d->nwatches && d->nchecking > 0; i++) {
-		w = d->watches[i];
-		if (w->job == NULL)
+	n = d->nchecks;
+	for (i = 0; i < n && d->nchecking > 0; i++) {
+		/* Start where the last turn stopped, round the list. */
+		w = d->checks[(d->checks_next + i) % n];
+		if (w == NULL || w->job == NULL)
 			continue;
-		if ((rc = source_step(w->job, budget)) != SOURCE_DONE) {
+		if ((left = deadline - mono_ms()) <= 0) {
+			d->checks_next = (d->checks_next + i) % n;
+			return 1;
+		}
+		if ((rc = source_step(w->job, left < 5 ? 5 : left)) !=
+		    SOURCE_DONE) {
 			busy |= rc == SOURCE_MORE;
 			continue;
 		}
@@ -407,6 +455,12 @@ checks_step(struct tinkrd *d, long long budget)
 		check_done(d, w, status, answer, NULL);
 		json_decref(answer);
 	}
+	/* Compact the list of checks in flight. */
+	for (i = 0, n = 0; i < d->nchecks; i++)
+		if (d->checks[i] != NULL && d->checks[i]->job != NULL)
+			d->checks[n++] = d->checks[i];
+	d->nchecks = n;
+	d->checks_next = 0;
 	return busy;
 }
 
