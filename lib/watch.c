@@ -40,7 +40,7 @@ watch_free(struct watch *w)
 	free(w->notifier);
 	free(w->destination);
 	free(w->last_error);
-	json_decref(w->notified);
+	free(w->notified);
 	free(w);
 }
 
@@ -49,6 +49,24 @@ void
 watch_new_id(char *buf, size_t len)
 {
 	snprintf(buf, len, "watch-%08x", arc4random());
+}
+
+/* The anomalies a watch last notified (a new reference), or NULL. */
+json_t *
+watch_notified(const struct watch *w)
+{
+	if (w->notified == NULL)
+		return NULL;
+	return json_loads(w->notified, 0, NULL);
+}
+
+/* Keep anomalies as what a watch last notified (NULL: none yet). */
+void
+watch_set_notified(struct watch *w, json_t *list)
+{
+	free(w->notified);
+	w->notified = list != NULL ? json_dumps(list, JSON_COMPACT) : NULL;
+	w->nnotified = json_array_size(list);
 }
 
 /* A time for people, or null for 0 (never). */
@@ -86,7 +104,7 @@ watch_json(const struct watch *w)
 	    "consecutive_failures", w->failures,
 	    "checks", (json_int_t)w->checks,
 	    "notifications", (json_int_t)w->notifications,
-	    "anomaly_count", (json_int_t)json_array_size(w->notified));
+	    "anomaly_count", (json_int_t)w->nnotified);
 }
 
 /* The watch as its state file holds it. */
@@ -94,7 +112,7 @@ static json_t *
 watch_state_json(const struct watch *w)
 {
 	return json_pack("{s:i, s:s, s:s, s:s, s:s, s:s*, s:I, s:I, s:b, s:I,"
-	    " s:I, s:s*, s:i, s:I, s:I, s:O*}",
+	    " s:I, s:s*, s:i, s:I, s:I, s:o*}",
 	    "version", 1,
 	    "watch_id", w->id,
 	    "service", w->service,
@@ -110,7 +128,7 @@ watch_state_json(const struct watch *w)
 	    "consecutive_failures", w->failures,
 	    "checks", (json_int_t)w->checks,
 	    "notifications", (json_int_t)w->notifications,
-	    "notified", w->notified);
+	    "notified", watch_notified(w));
 }
 
 /* A watch from its state file's JSON; NULL and why when it is not one. */
@@ -176,7 +194,7 @@ watch_from_json(json_t *j, char *err, size_t errlen)
 	w->checks = checks;
 	w->notifications = notes;
 	if (json_is_array(notified))
-		w->notified = json_incref(notified);
+		watch_set_notified(w, notified);
 	return w;
 }
 

@@ -29,7 +29,10 @@ struct watch {
 	int		 failures;	/* consecutive failed checks */
 	long long	 checks;
 	long long	 notifications;
-	json_t		*notified;	/* anomalies last notified; NULL: none */
+	char		*notified;	/* anomalies last notified, as compact
+					   JSON text (a tenth of the memory of
+					   the parsed form); NULL: none */
+	size_t		 nnotified;	/* how many */
 
 	/* The daemon's, not kept. */
 	long long	 due;		/* monotonic ms of the next check */
@@ -74,6 +77,8 @@ struct watch	*watch_new(void);
 void		 watch_free(struct watch *);
 void		 watch_new_id(char *, size_t);
 json_t		*watch_json(const struct watch *);
+json_t		*watch_notified(const struct watch *);
+void		 watch_set_notified(struct watch *, json_t *);
 struct watch	*watch_from_json(json_t *, char *, size_t);
 int		 watch_save(const char *, const struct watch *, int, char *,
 		     size_t);

@@ -120,7 +120,7 @@ watch_full_json(struct tinkrd *d, struct watch *w)
 {
 	const struct cprofile	*prof;
 	const struct csection	*sec = NULL;
-	json_t			*j = watch_json(w), *pending;
+	json_t			*j = watch_json(w), *pending, *notified;
 	long long		 left;
 	char			 t[32];
 
@@ -135,8 +135,9 @@ watch_full_json(struct tinkrd *d, struct watch *w)
 		json_object_set_new(j, "next_run_at", json_string(t));
 	} else
 		json_object_set_new(j, "next_run_at", json_null());
-	json_object_set_new(j, "notified_anomalies", w->notified != NULL ?
-	    json_incref(w->notified) : json_array());
+	if ((notified = watch_notified(w)) == NULL)
+		notified = json_array();
+	json_object_set_new(j, "notified_anomalies", notified);
 	pending = deliver_pending_json(d, w->id);
 	json_object_set_new(j, "pending_count",
 	    json_integer((json_int_t)json_array_size(pending)));

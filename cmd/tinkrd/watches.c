@@ -324,11 +324,11 @@ check_start(struct tinkrd *d, struct watch *w)
 static json_t *
 source_error_anomaly(struct watch *w)
 {
-	json_t	*list = json_array(), *a;
+	json_t	*list = json_array(), *a, *old = watch_notified(w);
 	char	 at[32], desc[768];
 	size_t	 i;
 
-	json_array_foreach(w->notified, i, a) {
+	json_array_foreach(old, i, a) {
 		const char *m = json_string_value(json_object_get(a, "metric"));
 
 		if (m == NULL || strcmp(m, "tinkr_source_error") != 0)
@@ -346,6 +346,7 @@ source_error_anomaly(struct watch *w)
 	    "detected_at", at,
 	    "current_value", (double)w->failures,
 	    "threshold", (double)WATCH_BLIND_AFTER));
+	json_decref(old);
 	return list;
 }
 
@@ -357,7 +358,7 @@ void
 check_done(struct tinkrd *d, struct watch *w, int status, json_t *answer,
     const char *fmt, ...)
 {
-	json_t		*current, *cleared;
+	json_t		*current, *cleared, *old;
 	const char	*detail;
 	char		 why[1024];
 	va_list		 ap;
@@ -393,21 +394,23 @@ check_done(struct tinkrd *d, struct watch *w, int status, json_t *answer,
 		current = source_error_anomaly(w);
 	}
 	first = w->notified == NULL;
+	old = watch_notified(w);
 	changed = first ? json_array_size(current) > 0 :
-	    anomalies_differ(w->notified, current);
+	    anomalies_differ(old, current);
+	json_decref(old);
 	if (changed) {
-		cleared = anomalies_cleared(w->notified, current);
+		old = watch_notified(w);
+		cleared = anomalies_cleared(old, current);
+		json_decref(old);
 		deliver_enqueue(d, w, current, cleared, json_array_size(
 		    current) > 0 ? "firing" : "resolved");
 		json_decref(cleared);
 		w->notifications++;
 	}
-	if (first || changed) {
-		/* What was notified is kept as it was sent. */
-		json_decref(w->notified);
-		w->notified = current;
-	} else
-		json_decref(current);
+	/* What was notified is kept as it was sent. */
+	if (first || changed)
+		watch_set_notified(w, current);
+	json_decref(current);
 	/*
 	 * The file follows what matters after a restart: what was notified,
 	 * and failures. A check that changes neither only counts, and is

@@ -103,6 +103,7 @@ test_files(void)
 {
 	struct watch	*w, **v;
 	struct delivery	*d, **dv;
+	json_t		*notified, *again;
 	char		 dir[] = "/tmp/test-watch.XXXXXX", err[256], path[512];
 	size_t		 n;
 	FILE		*fp;
@@ -120,7 +121,8 @@ test_files(void)
 	w->notifier = xstrdup("pagerduty");
 	w->running = 1;
 	w->started_at = 1764200000;
-	w->notified = json_pack("[o]", anomaly("error_count", "high", 847));
+	notified = json_pack("[o]", anomaly("error_count", "high", 847));
+	watch_set_notified(w, notified);
 	ok(watch_save(dir, w, 1, err, sizeof err) == 0, "a watch is saved");
 	w->destination = NULL;
 	v = watch_load_all(dir, &n, warn_none, err, sizeof err);
@@ -129,8 +131,10 @@ test_files(void)
 		is_string(v[0]->id, w->id, "with its ID");
 		ok(v[0]->destination == NULL, "no destination stays none");
 		ok(v[0]->last_error == NULL, "no error stays none");
-		ok(!anomalies_differ(v[0]->notified, w->notified),
+		again = watch_notified(v[0]);
+		ok(!anomalies_differ(again, notified),
 		    "what it notified is kept");
+		json_decref(again);
 		ok(v[0]->running && v[0]->interval == 60 &&
 		    v[0]->window == 600, "running, 60s, 10m");
 		watch_free(v[0]);
@@ -183,6 +187,7 @@ test_files(void)
 	free(dv);
 	delivery_free(d);
 	watch_free(w);
+	json_decref(notified);
 	snprintf(path, sizeof path, "rm -rf %s", dir);
 	if (system(path) != 0)
 		diag("could not remove %s", dir);
