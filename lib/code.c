@@ -24,15 +24,6 @@
 #include "code.h"
 #include "util.h"
 
-static long long
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Whether path is root or under it. */
 static int
 under(const char *root, const char *path)
@@ -203,7 +194,7 @@ search_dir(struct search *s, const char *dir, const char *rel)
 		    strcmp(de->d_name, ".git") == 0)
 			continue;
 		if (++s->files > CODE_FILES_MAX || s->bytes > CODE_BYTES_MAX ||
-		    now_ms() > s->deadline) {
+		    mono_ms() > s->deadline) {
 			s->truncated = 1;
 			break;
 		}
@@ -248,7 +239,7 @@ code_search(const char *repo, const char *pattern, const char *glob,
 	s.glob = glob != NULL && *glob != '\0' ? glob : NULL;
 	s.context = context < 0 ? 0 : context > 20 ? 20 : context;
 	s.matches = json_array();
-	s.deadline = now_ms() + CODE_MS_MAX;
+	s.deadline = mono_ms() + CODE_MS_MAX;
 	search_dir(&s, root, "");
 	return json_pack("{s:s, s:o, s:I, s:b}", "pattern", pattern,
 	    "matches", s.matches, "files_searched", (json_int_t)s.files,

@@ -41,15 +41,6 @@ struct fetch_priv {
 	int			 toolarge;
 };
 
-static long long
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* libcurl's socket callback: watch s for what it asks, or stop. */
 static int
 fetcher_socket(CURL *easy, curl_socket_t s, int what, void *cls, void *sockp)
@@ -91,7 +82,7 @@ fetcher_timer(CURLM *multi, long ms, void *cls)
 	struct fetcher	*f = cls;
 
 	(void)multi;
-	f->deadline = ms < 0 ? -1 : now_ms() + ms;
+	f->deadline = ms < 0 ? -1 : mono_ms() + ms;
 	return 0;
 }
 
@@ -151,7 +142,7 @@ fetcher_timeout(struct fetcher *f)
 
 	if (f->deadline < 0)
 		return -1;
-	left = f->deadline - now_ms();
+	left = f->deadline - mono_ms();
 	return left > 0 ? left : 0;
 }
 
@@ -223,7 +214,7 @@ fetcher_run(struct fetcher *f)
 		if (n < (int)nitems(ev))
 			break;
 	}
-	if (f->deadline >= 0 && now_ms() >= f->deadline) {
+	if (f->deadline >= 0 && mono_ms() >= f->deadline) {
 		f->deadline = -1;
 		curl_multi_socket_action(f->multi, CURL_SOCKET_TIMEOUT, 0,
 		    &f->running);

@@ -25,28 +25,6 @@
 
 #define GIT_TIMEOUT_MS	5000
 
-/* A memory file holding s, at offset 0; -1. */
-static int
-memfile(const char *name, const char *s)
-{
-	size_t	 len = s != NULL ? strlen(s) : 0;
-	ssize_t	 w;
-	int	 fd;
-
-	if ((fd = memfd_create(name, MFD_CLOEXEC)) == -1)
-		return -1;
-	while (len > 0) {
-		if ((w = write(fd, s, len)) == -1) {
-			close(fd);
-			return -1;
-		}
-		s += w;
-		len -= (size_t)w;
-	}
-	lseek(fd, 0, SEEK_SET);
-	return fd;
-}
-
 /*
  * Run `git apply [--check] -` in repo with diff on its standard input.
  * 0 when git accepts it; -1 and git's complaint otherwise.
@@ -61,8 +39,8 @@ fix_git_apply(const char *repo, const char *diff, int check, char *err,
 	ssize_t		 n;
 	int		 in, out, status, waited = 0, nul;
 
-	if ((in = memfile("tinkr-diff", diff)) == -1 ||
-	    (out = memfile("tinkr-git", NULL)) == -1) {
+	if ((in = memfd_text("tinkr-diff", diff)) == -1 ||
+	    (out = memfd_text("tinkr-git", NULL)) == -1) {
 		seterr(err, errlen, "cannot run git: %s", strerror(errno));
 		if (in != -1)
 			close(in);

@@ -1,5 +1,7 @@
 /* util.c -- allocation that cannot fail, error buffers, durations */
 
+#include <sys/mman.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -324,4 +326,41 @@ url_origin(const char *url, char *buf, size_t len)
 			host = at + 1;
 	snprintf(buf, len, "%.*s%.*s", (int)(strstr(url, "://") + 3 - url),
 	    url, (int)(end - host), host);
+}
+
+/* Monotonic milliseconds, for deadlines and timers. */
+long long
+mono_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * A memory file (memfd) holding s, at offset 0, closed on exec: a child's
+ * standard input, or a place for its standard error. -1 with errno set.
+ */
+int
+memfd_text(const char *name, const char *s)
+{
+	size_t	 len = s != NULL ? strlen(s) : 0;
+	ssize_t	 w;
+	int	 fd, saved;
+
+	if ((fd = memfd_create(name, MFD_CLOEXEC)) == -1)
+		return -1;
+	while (len > 0) {
+		if ((w = write(fd, s, len)) == -1) {
+			saved = errno;
+			close(fd);
+			errno = saved;
+			return -1;
+		}
+		s += w;
+		len -= (size_t)w;
+	}
+	lseek(fd, 0, SEEK_SET);
+	return fd;
 }

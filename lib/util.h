@@ -33,6 +33,8 @@ void	 format_time_iso(long long, char *, size_t);
 size_t	 levenshtein(const char *, const char *);
 char	*url_escape(const char *);
 void	 url_origin(const char *, char *, size_t);
+long long mono_ms(void);
+int	 memfd_text(const char *, const char *);
 char	*read_fd(int, size_t, size_t *);
 void	 strbuf_add(struct strbuf *, const char *, size_t);
 void	 strbuf_addc(struct strbuf *, int);

@@ -453,28 +453,6 @@ attempt_http(struct tinkrd *d, struct attempt *a,
 	free(body);
 }
 
-/* A file holding s, at offset 0, for a child's stdin; -1 on failure. */
-static int
-memfile(const char *name, const char *s)
-{
-	size_t	 len = s != NULL ? strlen(s) : 0;
-	ssize_t	 w;
-	int	 fd;
-
-	if ((fd = memfd_create(name, MFD_CLOEXEC)) == -1)
-		return -1;
-	while (len > 0) {
-		if ((w = write(fd, s, len)) == -1) {
-			close(fd);
-			return -1;
-		}
-		s += w;
-		len -= (size_t)w;
-	}
-	lseek(fd, 0, SEEK_SET);
-	return fd;
-}
-
 /* Start an exec attempt: the command, the payload on its stdin. */
 static int
 attempt_exec(struct attempt *a, const struct csection *sec,
@@ -489,9 +467,9 @@ attempt_exec(struct attempt *a, const struct csection *sec,
 
 	status = json_string_value(json_object_get(dl->payload, "status"));
 	body = json_dumps(dl->payload, JSON_COMPACT);
-	in = memfile("tinkr-payload", body);
+	in = memfd_text("tinkr-payload", body);
 	free(body);
-	a->errfd = memfile("tinkr-stderr", NULL);
+	a->errfd = memfd_text("tinkr-stderr", NULL);
 	if (in == -1 || a->errfd == -1) {
 		seterr(err, errlen, "cannot make the command's input: %s",
 		    strerror(errno));

@@ -223,7 +223,6 @@ void		 route_fix_reject(struct request *, struct reply *);
 void		 route_rca(struct request *, struct reply *);
 
 /* watches.c */
-long long	 mono_ms(void);
 struct watch	*watch_find(struct tinkrd *, const char *);
 void		 watch_store(struct tinkrd *, struct watch *);
 void		 watch_store_now(struct tinkrd *, struct watch *);

@@ -18,16 +18,6 @@
 #include "util.h"
 #include "watch.h"
 
-/* Monotonic milliseconds. */
-long long
-mono_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* --- the timer heap: running watches by when they are due ---------------- */
 
 static void

@@ -206,16 +206,6 @@ static void	lsvc_free(struct lsvc *);
 static void	job_fail(struct local_job *, int, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 
-/* Milliseconds on a clock that never jumps. */
-static long long
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Stop the job with an HTTP status and a reason. */
 static void
 job_fail(struct local_job *job, int status, const char *fmt, ...)
@@ -1150,7 +1140,7 @@ read_some(struct local_job *job, long long deadline)
 			else
 				collect_line(job, line, len,
 				    job->paths[w->file]);
-			if (++lines % 4096 == 0 && now_ms() > deadline)
+			if (++lines % 4096 == 0 && mono_ms() > deadline)
 				return 1;
 		}
 		if (rc == -1) {
@@ -1637,7 +1627,7 @@ fail:
 int
 local_step(struct local_job *job, long long budget)
 {
-	long long	 deadline = now_ms() + budget;
+	long long	 deadline = mono_ms() + budget;
 
 	if (job->counts && job->svc == NULL) {
 		job->svc = lsvc_get(job->st, job->key, job->sig, job->nrules);
