@@ -147,8 +147,9 @@ auth_load(const struct config *cfg, const char *envjson,
 	if (envjson == NULL || *envjson == '\0')
 		return 0;
 	if ((j = json_loads(envjson, 0, &jerr)) == NULL) {
-		seterr(err, errlen, "TINKR_API_KEYS is not JSON (%s at column "
-		    "%d)", jerr.text, jerr.column);
+		/* jansson's text may quote a token: the place only. */
+		seterr(err, errlen, "TINKR_API_KEYS is not JSON (at column "
+		    "%d)", jerr.column);
 		goto fail;
 	}
 	n = 0;

@@ -25,8 +25,12 @@
 
 #define FETCH_TIMEOUT_DEFAULT	10000
 
+#define SPARE_MAX	64	/* easy handles kept for the next transfers */
+
 struct fetcher {
 	CURLM		*multi;
+	CURL		*spare[SPARE_MAX];
+	int		 nspare;
 	int		 epfd;
 	long long	 deadline;	/* monotonic ms of curl's timer, or -1 */
 	int		 running;
@@ -121,6 +125,8 @@ fetcher_free(struct fetcher *f)
 {
 	if (f == NULL)
 		return;
+	while (f->nspare > 0)
+		curl_easy_cleanup(f->spare[--f->nspare]);
 	curl_multi_cleanup(f->multi);
 	close(f->epfd);
 	free(f);
@@ -164,6 +170,22 @@ fetch_failed(struct fetch *fe, CURLcode rc)
 }
 
 /* Collect the transfers libcurl has finished. */
+/*
+ * A transfer's easy handle is done with: reset (its options, a password
+ * among them, are forgotten) and kept for the next one, which saves
+ * making a handle per transfer; the connections stay with the multi.
+ */
+static void
+fetch_release(struct fetcher *f, CURL *e)
+{
+	if (f->nspare == SPARE_MAX) {
+		curl_easy_cleanup(e);
+		return;
+	}
+	curl_easy_reset(e);
+	f->spare[f->nspare++] = e;
+}
+
 static int
 fetcher_collect(struct fetcher *f)
 {
@@ -184,7 +206,7 @@ fetcher_collect(struct fetcher *f)
 		else
 			fetch_failed(fe, msg->data.result);
 		curl_multi_remove_handle(f->multi, p->easy);
-		curl_easy_cleanup(p->easy);
+		fetch_release(f, p->easy);
 		p->easy = NULL;
 		fe->done = 1;
 		n++;
@@ -277,7 +299,8 @@ fetch_start(struct fetcher *f, const struct fetch_req *req)
 	fe->priv = p;
 	p->f = f;
 	strbuf_add(&fe->body, "", 0);
-	if ((e = p->easy = curl_easy_init()) == NULL) {
+	if ((e = p->easy = f->nspare > 0 ? f->spare[--f->nspare] :
+	    curl_easy_init()) == NULL) {
 		seterr(fe->error, sizeof fe->error, "libcurl could not start "
 		    "a transfer");
 		fe->done = 1;
@@ -345,7 +368,7 @@ fetch_free(struct fetch *fe)
 	p = fe->priv;
 	if (p->easy != NULL) {
 		curl_multi_remove_handle(p->f->multi, p->easy);
-		curl_easy_cleanup(p->easy);
+		fetch_release(p->f, p->easy);
 	}
 	curl_slist_free_all(p->headers);
 	free(p);

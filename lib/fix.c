@@ -33,7 +33,7 @@ int
 fix_git_apply(const char *repo, const char *diff, int check, char *err,
     size_t errlen)
 {
-	char		*argv[7], buf[512];
+	char		*argv[7], buf[512], **envp;
 	struct timespec	 ts = { 0, 10 * 1000 * 1000 };
 	pid_t		 pid;
 	ssize_t		 n;
@@ -53,21 +53,26 @@ fix_git_apply(const char *repo, const char *diff, int check, char *err,
 	argv[4] = check ? "--check" : "--verbose";
 	argv[5] = "-";
 	argv[6] = NULL;
+	envp = child_environ(0);
 	switch (pid = fork()) {
 	case -1:
 		seterr(err, errlen, "fork: %s", strerror(errno));
 		close(in);
 		close(out);
+		free(envp);
 		return -1;
 	case 0:
 		nul = open("/dev/null", O_WRONLY);
 		dup2(in, 0);
 		dup2(nul, 1);
 		dup2(out, 2);
+		/* None of the daemon's descriptors: sockets, the journal. */
+		close_range(3, ~0U, 0);
 		signal(SIGCHLD, SIG_DFL);
-		execvp("git", argv);
+		execvpe("git", argv, envp);
 		_exit(127);
 	}
+	free(envp);
 	close(in);
 	while (waitpid(pid, &status, WNOHANG) == 0) {
 		if ((waited += 10) > GIT_TIMEOUT_MS) {

@@ -1,20 +1,25 @@
 /*
  * outbox.c -- notifications on their way, kept so that none is lost.
  *
- * A notification is written to the outbox directory, flushed, before its
- * first attempt: one file named by its sequence number and event ID, so a
- * listing sorted by name is the order they were made in. When it is
- * delivered, or fails for good, a line is appended to history.jsonl and
- * only then is the file removed. A crash between the two leaves the file,
- * and the notification is sent again with the same event ID: delivery is
- * at least once, and receivers drop duplicates by that ID.
+ * Every notification is a line in one append-only journal
+ * (deliveries.jsonl in the state directory): a record when it is made,
+ * another each time a retry is set, and one when it is delivered, fails
+ * for good or is cancelled. The newest record of a notification is what
+ * it is. The daemon writes a turn's records together and flushes them
+ * once before any new notification's first attempt (group commit), so a
+ * crash at any instant leaves each notification either not yet made or
+ * in the journal; one that was pending is sent again with the same event
+ * ID. Delivery is at least once, and receivers drop duplicates by that ID.
+ * The journal is rewritten, shorter, when it grows (deliver.c).
  */
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "store.h"
 #include "util.h"
@@ -48,7 +53,7 @@ delivery_free(struct delivery *d)
 	free(d->notifier);
 	free(d->destination);
 	free(d->last_result);
-	json_decref(d->payload);
+	free(d->body);
 	free(d);
 }
 
@@ -79,37 +84,26 @@ time_json(long long t)
 	return json_string(buf);
 }
 
-/*
- * A notification as JSON: for routes (full unset), or whole as its file
- * and history hold it, payload included.
- */
-json_t *
-delivery_json(const struct delivery *d, int full)
+/* Keep a payload object as a notification's body, with its status. */
+void
+delivery_set_body(struct delivery *d, json_t *payload)
 {
 	const char	*st;
-	json_t		*j;
 
-	if (full)
-		return json_pack("{s:i, s:s, s:I, s:s, s:s, s:s, s:s, s:s*,"
-		    " s:s, s:i, s:I, s:I, s:I, s:s*, s:O}",
-		    "version", 1,
-		    "event_id", d->event_id,
-		    "seq", (json_int_t)d->seq,
-		    "watch_id", d->watch_id,
-		    "service", d->service,
-		    "profile", d->profile,
-		    "notifier", d->notifier,
-		    "destination", d->destination,
-		    "state", dstate_name(d->state),
-		    "attempts", d->attempts,
-		    "created_at", (json_int_t)d->created_at,
-		    "updated_at", (json_int_t)d->updated_at,
-		    "next_at", (json_int_t)d->next_at,
-		    "last_result", d->last_result,
-		    "payload", d->payload);
-	st = json_string_value(json_object_get(d->payload, "status"));
-	j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:s?, s:o, s:o, s:o,"
-	    " s:s?, s:I}",
+	free(d->body);
+	d->body = json_dumps(payload, JSON_COMPACT);
+	st = json_string_value(json_object_get(payload, "status"));
+	strlcpy(d->status, st != NULL ? st : "firing", sizeof d->status);
+	d->nanomalies = json_array_size(json_object_get(payload,
+	    "anomalies"));
+}
+
+/* A notification as routes show it. */
+json_t *
+delivery_json(const struct delivery *d)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:s?, s:o, s:o, s:o,"
+	    " s:s, s:I}",
 	    "event_id", d->event_id,
 	    "watch_id", d->watch_id,
 	    "notifier", d->notifier,
@@ -121,10 +115,47 @@ delivery_json(const struct delivery *d, int full)
 	    "updated_at", time_json(d->updated_at),
 	    "next_attempt_at", d->state == D_PENDING ?
 	    time_json(d->next_at / 1000) : json_null(),
-	    "event_status", st,
-	    "anomaly_count", (json_int_t)json_array_size(
-	    json_object_get(d->payload, "anomalies")));
-	return j;
+	    "event_status", d->status,
+	    "anomaly_count", (json_int_t)d->nanomalies);
+}
+
+/*
+ * Add a notification's journal record to buf: one line, the body last,
+ * copied in as it is rather than serialised again.
+ */
+void
+delivery_record(const struct delivery *d, struct strbuf *buf)
+{
+	json_t	*j;
+	char	*text;
+	size_t	 len;
+
+	j = json_pack("{s:i, s:s, s:I, s:s, s:s, s:s, s:s, s:s*, s:s, s:i,"
+	    " s:I, s:I, s:I, s:s*}",
+	    "version", 1,
+	    "event_id", d->event_id,
+	    "seq", (json_int_t)d->seq,
+	    "watch_id", d->watch_id,
+	    "service", d->service,
+	    "profile", d->profile,
+	    "notifier", d->notifier,
+	    "destination", d->destination,
+	    "state", dstate_name(d->state),
+	    "attempts", d->attempts,
+	    "created_at", (json_int_t)d->created_at,
+	    "updated_at", (json_int_t)d->updated_at,
+	    "next_at", (json_int_t)d->next_at,
+	    "last_result", d->last_result);
+	if (d->resent)
+		json_object_set_new(j, "resent", json_true());
+	text = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	len = strlen(text);
+	strbuf_add(buf, text, len - 1);		/* without its '}' */
+	strbuf_str(buf, ",\"payload\":");
+	strbuf_str(buf, d->body);
+	strbuf_str(buf, "}\n");
+	free(text);
 }
 
 /* A notification from its JSON; NULL and why when it is not one. */
@@ -135,13 +166,13 @@ delivery_from_json(json_t *j, char *err, size_t errlen)
 	const char	*id, *watch, *service, *profile, *notifier, *state;
 	const char	*dest, *last;
 	json_int_t	 seq, created, updated, next;
-	json_t		*payload, *jdest = NULL, *jlast = NULL;
+	json_t		*payload, *jdest = NULL, *jlast = NULL, *jresent = NULL;
 	json_error_t	 jerr;
 	int		 attempts;
 	size_t		 i;
 
 	if (json_unpack_ex(j, &jerr, 0, "{s:s, s:I, s:s, s:s, s:s, s:s,"
-	    " s?:o, s:s, s:i, s:I, s:I, s:I, s?:o, s:o}",
+	    " s?:o, s:s, s:i, s:I, s:I, s:I, s?:o, s:o, s?:o}",
 	    "event_id", &id,
 	    "seq", &seq,
 	    "watch_id", &watch,
@@ -155,7 +186,8 @@ delivery_from_json(json_t *j, char *err, size_t errlen)
 	    "updated_at", &updated,
 	    "next_at", &next,
 	    "last_result", &jlast,
-	    "payload", &payload) == -1) {
+	    "payload", &payload,
+	    "resent", &jresent) == -1) {
 		seterr(err, errlen, "%s", jerr.text);
 		return NULL;
 	}
@@ -188,55 +220,10 @@ delivery_from_json(json_t *j, char *err, size_t errlen)
 	d->updated_at = updated;
 	d->next_at = next;
 	d->last_result = last != NULL ? xstrdup(last) : NULL;
-	d->payload = json_incref(payload);
+	d->resent = json_is_true(jresent);
+	delivery_set_body(d, payload);
 	return d;
 }
-
-/* The outbox file's name of a notification. */
-static void
-outbox_name(const struct delivery *d, char *buf, size_t len)
-{
-	snprintf(buf, len, "%016llu-%s.json", d->seq, d->event_id);
-}
-
-/*
- * Write (or rewrite) a notification's outbox file; flushed with sync, or
- * left for the caller to flush with others (store_sync_all).
- */
-int
-outbox_save(const char *dir, const struct delivery *d, int sync, char *err,
-    size_t errlen)
-{
-	json_t	*j = delivery_json(d, 1);
-	char	*text, name[96];
-	int	 rc;
-
-	text = json_dumps(j, JSON_COMPACT);
-	json_decref(j);
-	outbox_name(d, name, sizeof name);
-	rc = store_put(dir, name, text, strlen(text), sync, err, errlen);
-	free(text);
-	return rc;
-}
-
-/*
- * Add a finished notification's history line to buf. Once the lines are
- * in the history file, flushed, the notifications leave the outbox
- * (outbox_remove): a crash in between sends them again, never not at all.
- */
-void
-outbox_history_line(const struct delivery *d, struct strbuf *buf)
-{
-	json_t	*j = delivery_json(d, 1);
-	char	*text;
-
-	text = json_dumps(j, JSON_COMPACT);
-	json_decref(j);
-	strbuf_str(buf, text);
-	strbuf_addc(buf, '\n');
-	free(text);
-}
-
 
 static int
 delivery_cmp(const void *a, const void *b)
@@ -247,13 +234,212 @@ delivery_cmp(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
+/* --- reading the journal ------------------------------------------------- */
+
+/* The newest record of each notification, by event ID, while reading. */
+struct jtable {
+	struct delivery	**bucket;
+	size_t		 nbuckets;	/* a power of two */
+	size_t		 n;
+	struct delivery	**ring;		/* finished, the last max of them */
+	size_t		 max, start, nring;
+};
+
+static unsigned
+event_hash(const char *id)
+{
+	unsigned	 h = 2166136261u;
+
+	for (; *id != '\0'; id++)
+		h = (h ^ (unsigned char)*id) * 16777619u;
+	return h;
+}
+
+static struct delivery **
+jt_slot(struct jtable *t, const char *id)
+{
+	struct delivery	**pp;
+
+	pp = &t->bucket[event_hash(id) & (t->nbuckets - 1)];
+	while (*pp != NULL && strcmp((*pp)->event_id, id) != 0)
+		pp = &(*pp)->hnext;
+	return pp;
+}
+
+static void
+jt_grow(struct jtable *t)
+{
+	struct delivery	**old = t->bucket, *d, *next;
+	size_t		 i, n = t->nbuckets;
+
+	t->nbuckets = n == 0 ? 1024 : n * 2;
+	t->bucket = xcalloc(t->nbuckets, sizeof *t->bucket);
+	for (i = 0; i < n; i++)
+		for (d = old[i]; d != NULL; d = next) {
+			next = d->hnext;
+			d->hnext = t->bucket[event_hash(d->event_id) &
+			    (t->nbuckets - 1)];
+			t->bucket[event_hash(d->event_id) &
+			    (t->nbuckets - 1)] = d;
+		}
+	free(old);
+}
+
+/* Drop a record from the table (and the ring), freeing it. */
+static void
+jt_drop(struct jtable *t, struct delivery **pp)
+{
+	struct delivery	*d = *pp;
+
+	*pp = d->hnext;
+	t->n--;
+	if (d->state != D_PENDING)
+		t->ring[d->slot] = NULL;
+	delivery_free(d);
+}
+
+/* Make d the newest record of its notification. */
+static void
+jt_put(struct jtable *t, struct delivery *d)
+{
+	struct delivery	**pp;
+	size_t		 at;
+
+	if (t->n >= t->nbuckets)
+		jt_grow(t);
+	if (*(pp = jt_slot(t, d->event_id)) != NULL)
+		jt_drop(t, pp);
+	d->hnext = NULL;
+	*pp = d;
+	t->n++;
+	if (d->state == D_PENDING)
+		return;
+	if (t->nring == t->max) {
+		/* The oldest finished record goes, if it is still there. */
+		if (t->ring[t->start] != NULL)
+			jt_drop(t, jt_slot(t, t->ring[t->start]->event_id));
+		t->start = (t->start + 1) % t->max;
+		t->nring--;
+	}
+	at = (t->start + t->nring++) % t->max;
+	t->ring[at] = d;
+	d->slot = at;
+}
+
 /*
- * The notifications in the outbox, oldest first, in a new array. A file
- * that cannot be read is reported through warn and left where it is.
+ * Read the journal at path: the newest record of each notification
+ * counts. The pending ones are to be queued again; of the finished ones
+ * the last max are kept to list. seen, if set, is called with every
+ * record as it is read, and its body. A last line cut short by a crash
+ * was never acted on: it is cut off the file. A line that is not a
+ * record is reported through warn and skipped. -1 and err when the file
+ * cannot be read.
+ */
+int
+journal_load(const char *path, size_t max, struct journal *jl,
+    void (*seen)(void *, const struct delivery *, json_t *), void *arg,
+    void (*warn)(const char *), char *err, size_t errlen)
+{
+	struct jtable	 t;
+	struct delivery	*d;
+	json_error_t	 jerr;
+	json_t		*j;
+	FILE		*fp;
+	char		*line = NULL, why[256], msg[1024];
+	size_t		 cap = 0, lineno = 0, i;
+	off_t		 off = 0;
+	ssize_t		 len;
+	int		 fd;
+
+	memset(jl, 0, sizeof *jl);
+	if ((fd = open(path, O_RDWR | O_CLOEXEC)) == -1) {
+		if (errno == ENOENT)
+			return 0;
+		seterr(err, errlen, "cannot read %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	if ((fp = fdopen(fd, "r")) == NULL) {
+		seterr(err, errlen, "cannot read %s: %s", path,
+		    strerror(errno));
+		close(fd);
+		return -1;
+	}
+	memset(&t, 0, sizeof t);
+	t.max = max > 0 ? max : 1;
+	t.ring = xcalloc(t.max, sizeof *t.ring);
+	jt_grow(&t);
+	while ((len = getline(&line, &cap, fp)) != -1) {
+		lineno++;
+		if (line[len - 1] != '\n') {
+			snprintf(msg, sizeof msg, "%s:%zu: a record cut short "
+			    "(a crash while it was written) is dropped", path,
+			    lineno);
+			warn(msg);
+			if (ftruncate(fd, off) == -1) {
+				snprintf(msg, sizeof msg, "%s: %s", path,
+				    strerror(errno));
+				warn(msg);
+			}
+			break;
+		}
+		off += len;
+		if ((j = json_loadb(line, (size_t)len, 0, &jerr)) == NULL) {
+			snprintf(msg, sizeof msg, "%s:%zu: not a record (%s, "
+			    "column %d); skipped", path, lineno,
+			    "not JSON", jerr.column);
+			warn(msg);
+			continue;
+		}
+		if ((d = delivery_from_json(j, why, sizeof why)) == NULL) {
+			snprintf(msg, sizeof msg, "%s:%zu: not a record (%s); "
+			    "skipped", path, lineno, why);
+			warn(msg);
+			json_decref(j);
+			continue;
+		}
+		jl->records++;
+		if (seen != NULL)
+			seen(arg, d, json_object_get(j, "payload"));
+		json_decref(j);
+		jt_put(&t, d);
+	}
+	jl->bytes = (size_t)off;
+	free(line);
+	fclose(fp);
+
+	for (i = 0; i < t.nbuckets; i++)
+		for (d = t.bucket[i]; d != NULL; d = d->hnext)
+			if (d->state == D_PENDING) {
+				jl->pending = xreallocarray(jl->pending,
+				    jl->npending + 1, sizeof *jl->pending);
+				jl->pending[jl->npending++] = d;
+			}
+	if (jl->npending > 1)
+		qsort(jl->pending, jl->npending, sizeof *jl->pending,
+		    delivery_cmp);
+	jl->done = xcalloc(t.max, sizeof *jl->done);
+	for (i = 0; i < t.nring; i++)
+		if ((d = t.ring[(t.start + i) % t.max]) != NULL)
+			jl->done[jl->ndone++] = d;
+	for (i = 0; i < jl->npending; i++)
+		jl->pending[i]->hnext = NULL;
+	for (i = 0; i < jl->ndone; i++)
+		jl->done[i]->hnext = NULL;
+	free(t.bucket);
+	free(t.ring);
+	return 0;
+}
+
+/*
+ * The notifications in an outbox directory of one file each, as tinkr
+ * kept them before the journal, oldest first, in a new array (NULL when
+ * there is none). A file that cannot be read is reported through warn
+ * and left where it is; the others are for the caller to remove once
+ * they are in the journal.
  */
 struct delivery **
-outbox_load(const char *dir, size_t *np, void (*warn)(const char *),
-    char *err, size_t errlen)
+outbox_dir_load(const char *dir, size_t *np, void (*warn)(const char *))
 {
 	struct delivery	**v = NULL, *d;
 	struct dirent	*de;
@@ -264,10 +450,8 @@ outbox_load(const char *dir, size_t *np, void (*warn)(const char *),
 	size_t		 len, n = 0;
 
 	*np = 0;
-	if ((dp = opendir(dir)) == NULL) {
-		seterr(err, errlen, "cannot read %s: %s", dir, strerror(errno));
+	if ((dp = opendir(dir)) == NULL)
 		return NULL;
-	}
 	while ((de = readdir(dp)) != NULL) {
 		len = strlen(de->d_name);
 		if (de->d_name[0] == '.' || len < 5 ||
@@ -283,7 +467,7 @@ outbox_load(const char *dir, size_t *np, void (*warn)(const char *),
 		j = json_loadb(text, len, 0, &jerr);
 		free(text);
 		if (j == NULL)
-			seterr(why, sizeof why, "%s", jerr.text);
+			seterr(why, sizeof why, "not JSON, line %d", jerr.line);
 		if (j == NULL || (d = delivery_from_json(j, why,
 		    sizeof why)) == NULL) {
 			snprintf(msg, sizeof msg, "%s/%s: not a notification "
@@ -300,69 +484,6 @@ outbox_load(const char *dir, size_t *np, void (*warn)(const char *),
 	closedir(dp);
 	if (n > 1)
 		qsort(v, n, sizeof *v, delivery_cmp);
-	*np = n;
-	return v;
-}
-
-/*
- * The last max records of the history file, oldest first, in a new
- * array; lines that are not records (a line cut by a crash) are skipped.
- */
-struct delivery **
-history_load(const char *path, size_t max, size_t *np)
-{
-	struct delivery	**v;
-	json_t		*j;
-	FILE		*fp;
-	char		*line = NULL, why[256];
-	size_t		 cap = 0, n = 0, i, start = 0;
-	ssize_t		 len;
-
-	*np = 0;
-	if (max == 0 || (fp = fopen(path, "re")) == NULL)
-		return NULL;
-	v = xcalloc(max, sizeof *v);
-	while ((len = getline(&line, &cap, fp)) != -1) {
-		struct delivery	*d;
-
-		if ((j = json_loadb(line, (size_t)len, 0, NULL)) == NULL)
-			continue;
-		d = delivery_from_json(j, why, sizeof why);
-		json_decref(j);
-		if (d == NULL)
-			continue;
-		/* A notification retried by hand: its last record counts. */
-		for (i = 0; i < n; i++) {
-			size_t	 at = (start + i) % max, k;
-
-			if (strcmp(v[at]->event_id, d->event_id) != 0)
-				continue;
-			delivery_free(v[at]);
-			for (k = i; k + 1 < n; k++)
-				v[(start + k) % max] = v[(start + k + 1) % max];
-			n--;
-			break;
-		}
-		i = (start + n) % max;
-		if (n == max) {
-			delivery_free(v[start]);
-			v[start] = d;
-			start = (start + 1) % max;
-		} else {
-			v[i] = d;
-			n++;
-		}
-	}
-	free(line);
-	fclose(fp);
-	if (start != 0) {
-		struct delivery	**r = xcalloc(max, sizeof *r);
-
-		for (i = 0; i < n; i++)
-			r[i] = v[(start + i) % max];
-		free(v);
-		v = r;
-	}
 	*np = n;
 	return v;
 }

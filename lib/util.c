@@ -364,3 +364,25 @@ memfd_text(const char *name, const char *s)
 	lseek(fd, 0, SEEK_SET);
 	return fd;
 }
+
+/*
+ * The environment for a child process, in a new array (the strings are
+ * environ's): without the tinkr API keys and token, which are not the
+ * child's business. Built before fork, as the child may only exec.
+ */
+char **
+child_environ(size_t extra)
+{
+	extern char	**environ;
+	char		**envp;
+	size_t		 i, n;
+
+	for (n = 0; environ[n] != NULL; n++)
+		;
+	envp = xcalloc(n + extra + 1, sizeof *envp);
+	for (i = 0, n = 0; environ[i] != NULL; i++)
+		if (strncmp(environ[i], "TINKR_API_KEYS=", 15) != 0 &&
+		    strncmp(environ[i], "TINKR_API_TOKEN=", 16) != 0)
+			envp[n++] = environ[i];
+	return envp;
+}

@@ -112,7 +112,7 @@ static json_t *
 watch_state_json(const struct watch *w)
 {
 	return json_pack("{s:i, s:s, s:s, s:s, s:s, s:s*, s:I, s:I, s:b, s:I,"
-	    " s:I, s:s*, s:i, s:I, s:I, s:o*}",
+	    " s:I, s:s*, s:i, s:I, s:I, s:o*, s:I}",
 	    "version", 1,
 	    "watch_id", w->id,
 	    "service", w->service,
@@ -128,7 +128,8 @@ watch_state_json(const struct watch *w)
 	    "consecutive_failures", w->failures,
 	    "checks", (json_int_t)w->checks,
 	    "notifications", (json_int_t)w->notifications,
-	    "notified", watch_notified(w));
+	    "notified", watch_notified(w),
+	    "notified_seq", (json_int_t)w->notified_seq);
 }
 
 /* A watch from its state file's JSON; NULL and why when it is not one. */
@@ -139,12 +140,13 @@ watch_from_json(json_t *j, char *err, size_t errlen)
 	const char	*id, *service, *profile, *notifier, *dest;
 	const char	*lasterr;
 	json_int_t	 interval, window, started, lastrun, checks, notes;
+	json_int_t	 nseq = 0;
 	json_t		*notified = NULL, *jdest = NULL, *jerrv = NULL;
 	json_error_t	 jerr;
 	int		 running, failures;
 
 	if (json_unpack_ex(j, &jerr, 0, "{s:s, s:s, s:s, s:s, s?:o, s:I, s:I,"
-	    " s:b, s:I, s:I, s?:o, s:i, s:I, s:I, s?:o}",
+	    " s:b, s:I, s:I, s?:o, s:i, s:I, s:I, s?:o, s?:I}",
 	    "watch_id", &id,
 	    "service", &service,
 	    "profile", &profile,
@@ -159,7 +161,8 @@ watch_from_json(json_t *j, char *err, size_t errlen)
 	    "consecutive_failures", &failures,
 	    "checks", &checks,
 	    "notifications", &notes,
-	    "notified", &notified) == -1) {
+	    "notified", &notified,
+	    "notified_seq", &nseq) == -1) {
 		seterr(err, errlen, "%s", jerr.text);
 		return NULL;
 	}
@@ -173,6 +176,7 @@ watch_from_json(json_t *j, char *err, size_t errlen)
 	}
 	if (strncmp(id, "watch-", 6) != 0 || strlen(id) != 14 ||
 	    interval < 1 || interval > WATCH_INTERVAL_MAX || window < 1 ||
+	    nseq < 0 ||
 	    (notified != NULL && !json_is_array(notified) &&
 	    !json_is_null(notified))) {
 		seterr(err, errlen, "a value is out of range");
@@ -195,6 +199,7 @@ watch_from_json(json_t *j, char *err, size_t errlen)
 	w->notifications = notes;
 	if (json_is_array(notified))
 		watch_set_notified(w, notified);
+	w->notified_seq = (unsigned long long)nseq;
 	return w;
 }
 

@@ -33,11 +33,16 @@ struct watch {
 					   JSON text (a tenth of the memory of
 					   the parsed form); NULL: none */
 	size_t		 nnotified;	/* how many */
+	unsigned long long notified_seq; /* the notification that sent them
+					   (its seq), 0 for none: the
+					   journal may hold a newer one */
 
 	/* The daemon's, not kept. */
 	long long	 due;		/* monotonic ms of the next check */
 	int		 dirty;		/* its file is behind */
-	int		 stale;		/* only its counts are behind */
+	int		 stale;		/* behind, but the journal holds
+					   what matters */
+	struct watch	*hnext;		/* in its hash bucket */
 	size_t		 slot;		/* its place in the timer heap */
 	void		*job;		/* the check in flight */
 };
@@ -50,7 +55,7 @@ enum dstate {
 	D_CANCELLED
 };
 
-/* One notification: kept in the outbox until it is delivered or fails. */
+/* One notification, as the last record of it in the journal says. */
 struct delivery {
 	char		 event_id[32];	/* "evt_" and 24 hex digits */
 	unsigned long long seq;		/* order of creation */
@@ -59,7 +64,10 @@ struct delivery {
 	char		*profile;
 	char		*notifier;
 	char		*destination;	/* NULL: the notifier's own */
-	json_t		*payload;	/* the webhook body */
+	char		*body;		/* the webhook body, JSON text */
+	char		 status[12];	/* the body's: firing, resolved */
+	size_t		 nanomalies;	/* the body's anomaly count */
+	int		 resent;	/* queued again by hand */
 	enum dstate	 state;
 	int		 attempts;
 	long long	 created_at;	/* epoch seconds */
@@ -67,9 +75,11 @@ struct delivery {
 	long long	 next_at;	/* epoch ms of the next attempt */
 	char		*last_result;	/* "HTTP 500", or NULL before any */
 
-	/* The daemon's, not kept. */
+	/* Not kept. */
 	int		 inflight;
 	struct delivery	*next;		/* in its (watch, notifier) queue */
+	struct delivery	*hnext;		/* in a table by event ID */
+	size_t		 slot;		/* its place in a list */
 };
 
 /* watch.c */
@@ -93,13 +103,26 @@ struct delivery	*delivery_new(void);
 void		 delivery_free(struct delivery *);
 void		 delivery_new_id(char *, size_t);
 const char	*dstate_name(enum dstate);
-json_t		*delivery_json(const struct delivery *, int);
+void		 delivery_set_body(struct delivery *, json_t *);
+json_t		*delivery_json(const struct delivery *);
 struct delivery	*delivery_from_json(json_t *, char *, size_t);
-int		 outbox_save(const char *, const struct delivery *, int, char *,
-		     size_t);
-void		 outbox_history_line(const struct delivery *, struct strbuf *);
-struct delivery	**outbox_load(const char *, size_t *,
-		     void (*)(const char *), char *, size_t);
-struct delivery	**history_load(const char *, size_t, size_t *);
+void		 delivery_record(const struct delivery *, struct strbuf *);
+
+/* What journal_load found. */
+struct journal {
+	struct delivery	**pending;	/* oldest first, to queue again */
+	size_t		 npending;
+	struct delivery	**done;		/* the last finished ones, in the
+					   order they finished */
+	size_t		 ndone;
+	size_t		 records;	/* lines read */
+	size_t		 bytes;		/* the file's size, once whole */
+};
+
+int		 journal_load(const char *, size_t, struct journal *,
+		     void (*)(void *, const struct delivery *, json_t *),
+		     void *, void (*)(const char *), char *, size_t);
+struct delivery	**outbox_dir_load(const char *, size_t *,
+		     void (*)(const char *));
 
 #endif

@@ -8,7 +8,12 @@
  * that may pass (a timeout, a 5xx, 408, 429, exit 75) is retried after an
  * exponential backoff with full jitter, honouring Retry-After, until the
  * notifier's max_age; any other failure is final. Every change of state is
- * written to the outbox before the loop goes on (outbox.c).
+ * a record in the journal (outbox.c), written once a turn of the loop and
+ * flushed before any new notification is first attempted.
+ *
+ * A queue whose head may go now is on the ready list; one whose head
+ * waits for a retry is in a heap by when; one whose head is in flight,
+ * or that is empty, is on neither. A turn looks only at those lists.
  */
 
 #include <sys/mman.h>
@@ -40,9 +45,9 @@
 #define RECENT_MAX		1000	/* finished deliveries kept to list */
 #define STDERR_TAIL		200
 #define INFLIGHT_MAX		64	/* attempts at once */
-#define HISTORY_MAX		(4 * 1024 * 1024)	/* bytes before it is cut */
+#define JOURNAL_MIN		(4 * 1024 * 1024)	/* bytes before it is cut */
+#define JOURNAL_PER_WATCH	2048	/* more bytes allowed per watch */
 
-extern char **environ;
 
 /* The notifications of one (watch, notifier), oldest first. */
 struct dqueue {
@@ -50,9 +55,17 @@ struct dqueue {
 	char		*notifier;
 	struct delivery	*head;
 	struct delivery	*tail;
+	struct dqueue	*prev;		/* in the list of all */
 	struct dqueue	*next;
 	struct dqueue	*hnext;		/* in its hash bucket */
 	unsigned	 hash;
+	enum {
+		Q_IDLE,			/* empty, or its head in flight */
+		Q_READY,		/* on the ready list */
+		Q_WAITING		/* in the retry heap */
+	}		 where;
+	struct dqueue	*rnext;		/* on the ready list */
+	size_t		 slot;		/* in the retry heap */
 };
 
 #define QHASH_SIZE	4096
@@ -211,13 +224,137 @@ queue_of(struct tinkrd *d, const char *watch_id, const char *notifier)
 	q->watch_id = xstrdup(watch_id);
 	q->notifier = xstrdup(notifier);
 	q->hash = h;
+	q->where = Q_IDLE;
 	q->next = d->queues;
+	if (d->queues != NULL)
+		d->queues->prev = q;
 	d->queues = q;
 	q->hnext = d->qhash[h % QHASH_SIZE];
 	d->qhash[h % QHASH_SIZE] = q;
 	return q;
 }
 
+/* Free an empty queue that is on no list. */
+static void
+queue_free(struct tinkrd *d, struct dqueue *q)
+{
+	qhash_remove(d, q);
+	if (q->prev != NULL)
+		q->prev->next = q->next;
+	else
+		d->queues = q->next;
+	if (q->next != NULL)
+		q->next->prev = q->prev;
+	free(q->watch_id);
+	free(q->notifier);
+	free(q);
+}
+
+/* The retry heap: the queue whose head is due soonest on top. */
+static int
+qheap_less(struct tinkrd *d, size_t a, size_t b)
+{
+	return d->qheap[a]->head->next_at < d->qheap[b]->head->next_at;
+}
+
+static void
+qheap_swap(struct tinkrd *d, size_t a, size_t b)
+{
+	struct dqueue	*t = d->qheap[a];
+
+	d->qheap[a] = d->qheap[b];
+	d->qheap[b] = t;
+	d->qheap[a]->slot = a;
+	d->qheap[b]->slot = b;
+}
+
+static void
+qheap_fix(struct tinkrd *d, size_t i)
+{
+	size_t	 l, r, m;
+
+	while (i > 0 && qheap_less(d, i, (i - 1) / 2)) {
+		qheap_swap(d, i, (i - 1) / 2);
+		i = (i - 1) / 2;
+	}
+	for (;;) {
+		l = 2 * i + 1;
+		r = l + 1;
+		m = i;
+		if (l < d->nqheap && qheap_less(d, l, m))
+			m = l;
+		if (r < d->nqheap && qheap_less(d, r, m))
+			m = r;
+		if (m == i)
+			break;
+		qheap_swap(d, i, m);
+		i = m;
+	}
+}
+
+static void
+qheap_remove(struct tinkrd *d, struct dqueue *q)
+{
+	size_t	 i = q->slot;
+
+	q->where = Q_IDLE;
+	if (i != --d->nqheap) {
+		d->qheap[i] = d->qheap[d->nqheap];
+		d->qheap[i]->slot = i;
+		qheap_fix(d, i);
+	}
+}
+
+/*
+ * A queue's head has changed, or it is no longer in flight: on the ready
+ * list if it may go now, in the heap if it waits, freed if it is empty.
+ */
+static void
+queue_schedule(struct tinkrd *d, struct dqueue *q)
+{
+	if (q->where != Q_IDLE || (q->head != NULL && q->head->inflight))
+		return;
+	if (q->head == NULL) {
+		queue_free(d, q);
+		return;
+	}
+	if (q->head->next_at <= epoch_ms()) {
+		q->where = Q_READY;
+		q->rnext = NULL;
+		if (d->ready_tail != NULL)
+			d->ready_tail->rnext = q;
+		else
+			d->ready = q;
+		d->ready_tail = q;
+		return;
+	}
+	if (d->nqheap == d->qheapcap) {
+		d->qheapcap = d->qheapcap == 0 ? 64 : d->qheapcap * 2;
+		d->qheap = xreallocarray(d->qheap, d->qheapcap,
+		    sizeof *d->qheap);
+	}
+	q->where = Q_WAITING;
+	q->slot = d->nqheap;
+	d->qheap[d->nqheap++] = q;
+	qheap_fix(d, q->slot);
+}
+
+/* The first queue on the ready list, taken off it; NULL for none. */
+static struct dqueue *
+ready_pop(struct tinkrd *d)
+{
+	struct dqueue	*q;
+
+	if ((q = d->ready) == NULL)
+		return NULL;
+	if ((d->ready = q->rnext) == NULL)
+		d->ready_tail = NULL;
+	q->rnext = NULL;
+	q->where = Q_IDLE;
+	return q;
+}
+
+/* Queue a notification behind the others of its (watch, notifier). */
 static void
 queue_append(struct tinkrd *d, struct delivery *dl)
 {
@@ -229,7 +366,16 @@ queue_append(struct tinkrd *d, struct delivery *dl)
 	else
 		q->head = dl;
 	q->tail = dl;
+	if (q->head == dl)
+		queue_schedule(d, q);
 	d->deliver_dirty = 1;
+}
+
+/* Add a notification's record to the journal's next write. */
+static void
+journal_add(struct tinkrd *d, const struct delivery *dl)
+{
+	delivery_record(dl, &d->jbuf);
 }
 
 /* Keep a finished delivery to list; the oldest ones go. */
@@ -248,8 +394,8 @@ recent_add(struct tinkrd *d, struct delivery *dl)
 }
 
 /*
- * A delivery is over: record it in the history, out of the outbox, off
- * its queue (it is the head), into the recent list.
+ * A delivery is over: a record in the journal, off its queue (it is the
+ * head; the caller schedules the queue), into the recent list.
  */
 static void
 finish(struct tinkrd *d, struct dqueue *q, struct delivery *dl,
@@ -259,11 +405,7 @@ finish(struct tinkrd *d, struct dqueue *q, struct delivery *dl,
 	dl->updated_at = (long long)time(NULL);
 	free(dl->last_result);
 	dl->last_result = xstrdup(result);
-	outbox_history_line(dl, &d->histbuf);
-	d->unlinks = xreallocarray(d->unlinks, d->nunlinks + 1,
-	    sizeof *d->unlinks);
-	xasprintf(&d->unlinks[d->nunlinks++], "%016llu-%s.json", dl->seq,
-	    dl->event_id);
+	journal_add(d, dl);
 	if (state == D_DELIVERED)
 		log_debug("notification %s of %s delivered by %s: %s",
 		    dl->event_id, dl->watch_id, dl->notifier, result);
@@ -282,13 +424,16 @@ finish(struct tinkrd *d, struct dqueue *q, struct delivery *dl,
 
 /* --- making notifications ---------------------------------------------- */
 
-/* Queue a notification of a watch's new anomaly set; written first. */
+/*
+ * Queue a notification of a watch's new anomaly set; its record is
+ * flushed before its first attempt, and names the watch's new set.
+ */
 void
 deliver_enqueue(struct tinkrd *d, struct watch *w, json_t *anomalies,
     json_t *cleared, const char *status)
 {
 	struct delivery	*dl;
-	char		 err[512];
+	json_t		*payload;
 
 	dl = delivery_new();
 	delivery_new_id(dl->event_id, sizeof dl->event_id);
@@ -299,51 +444,125 @@ deliver_enqueue(struct tinkrd *d, struct watch *w, json_t *anomalies,
 	dl->notifier = xstrdup(w->notifier);
 	dl->destination = w->destination != NULL ?
 	    xstrdup(w->destination) : NULL;
-	dl->payload = notify_payload(w->id, w->service, dl->event_id, status,
+	payload = notify_payload(w->id, w->service, dl->event_id, status,
 	    anomalies, cleared, 0);
+	delivery_set_body(dl, payload);
+	json_decref(payload);
 	dl->state = D_PENDING;
 	dl->created_at = dl->updated_at = (long long)time(NULL);
 	dl->next_at = epoch_ms();
-	if (outbox_save(d->outboxdir, dl, 0, err, sizeof err) == -1)
-		log_warnx("notification %s: %s; it is kept in memory only",
-		    dl->event_id, err);
-	d->outbox_unsynced = 1;
+	journal_add(d, dl);
+	d->jsync = 1;
+	w->notified_seq = dl->seq;
 	log_info("watch %s: anomalies changed (%s, %zu); notification %s "
 	    "queued for %s", w->id, status, json_array_size(anomalies),
 	    dl->event_id, w->notifier);
 	queue_append(d, dl);
 }
 
-/* Read the outbox and history kept in the state directory. */
+static void
+warn_state(const char *msg)
+{
+	log_warnx("%s", msg);
+}
+
+/*
+ * A journal record as it is read: a notification a watch made (not one
+ * queued again by hand) newer than what the watch's file says it last
+ * notified gives the watch that set. The file is written lazily; the
+ * journal, first.
+ */
+static void
+journal_seen(void *arg, const struct delivery *dl, json_t *payload)
+{
+	struct tinkrd	*d = arg;
+	struct watch	*w;
+
+	if (dl->seq > d->seq)
+		d->seq = dl->seq;
+	if (dl->resent || (w = watch_find(d, dl->watch_id)) == NULL ||
+	    dl->seq <= w->notified_seq)
+		return;
+	watch_set_notified(w, json_object_get(payload, "anomalies"));
+	w->notified_seq = dl->seq;
+	w->stale = 1;
+}
+
+/*
+ * Bring in what an older tinkr kept: history.jsonl becomes the journal;
+ * each file of the outbox directory is added to it, flushed, and only
+ * then removed.
+ */
+static int
+journal_migrate(struct tinkrd *d, char *err, size_t errlen)
+{
+	struct delivery	**v;
+	struct strbuf	 buf = { NULL, 0, 0 };
+	char		 old[PATH_MAX + 32], dir[PATH_MAX + 32], name[96];
+	size_t		 i, n;
+
+	snprintf(old, sizeof old, "%s/history.jsonl", d->statedir);
+	if (access(d->journal, F_OK) == -1 && rename(old, d->journal) == 0)
+		log_info("%s is now %s", old, d->journal);
+	snprintf(dir, sizeof dir, "%s/outbox", d->statedir);
+	if ((v = outbox_dir_load(dir, &n, warn_state)) == NULL) {
+		rmdir(dir);
+		return 0;
+	}
+	strbuf_add(&buf, "", 0);
+	for (i = 0; i < n; i++)
+		delivery_record(v[i], &buf);
+	if (store_append(d->journal, buf.s, buf.len, err, errlen) == -1) {
+		free(buf.s);
+		for (i = 0; i < n; i++)
+			delivery_free(v[i]);
+		free(v);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof name, "%016llu-%s.json", v[i]->seq,
+		    v[i]->event_id);
+		store_unlink(dir, name);
+		delivery_free(v[i]);
+	}
+	store_sync_dir(dir);
+	rmdir(dir);
+	log_info("%zu notifications moved from %s to %s", n, dir,
+	    d->journal);
+	free(buf.s);
+	free(v);
+	return 0;
+}
+
+/* Read the journal: queue the pending notifications, list the others. */
 int
 deliver_init(struct tinkrd *d, char *err, size_t errlen)
 {
-	struct delivery	**v;
-	struct stat	 sb;
-	size_t		 i, n;
+	struct journal	 jl;
+	size_t		 i;
 
-	if (stat(d->history, &sb) == 0)
-		d->history_bytes = (size_t)sb.st_size;
-	v = history_load(d->history, RECENT_MAX, &n);
-	for (i = 0; i < n; i++) {
-		if (v[i]->seq > d->seq)
-			d->seq = v[i]->seq;
-		recent_add(d, v[i]);
-	}
-	free(v);
-	*err = '\0';
-	v = outbox_load(d->outboxdir, &n, (void (*)(const char *))log_warnx,
-	    err, errlen);
-	if (v == NULL && *err != '\0')
+	d->jfd = -1;
+	if (journal_migrate(d, err, errlen) == -1)
 		return -1;
-	for (i = 0; i < n; i++) {
-		if (v[i]->seq > d->seq)
-			d->seq = v[i]->seq;
-		queue_append(d, v[i]);
+	if (journal_load(d->journal, RECENT_MAX, &jl, journal_seen, d,
+	    warn_state, err, errlen) == -1)
+		return -1;
+	for (i = 0; i < jl.ndone; i++)
+		recent_add(d, jl.done[i]);
+	for (i = 0; i < jl.npending; i++)
+		queue_append(d, jl.pending[i]);
+	free(jl.done);
+	free(jl.pending);
+	d->jbytes = d->jlive = jl.bytes;
+	if ((d->jfd = open(d->journal, O_WRONLY | O_CREAT | O_APPEND |
+	    O_CLOEXEC, 0600)) == -1) {
+		seterr(err, errlen, "cannot open %s: %s", d->journal,
+		    strerror(errno));
+		return -1;
 	}
-	free(v);
-	if (n > 0)
-		log_info("%zu notifications in the outbox resumed", n);
+	if (jl.npending > 0)
+		log_info("%zu notifications in the journal resumed",
+		    jl.npending);
 	return 0;
 }
 
@@ -407,9 +626,9 @@ attempt_http(struct tinkrd *d, struct attempt *a,
     const struct csection *sec, const struct delivery *dl)
 {
 	struct fetch_req	 req;
-	char			*hdrs[40], *body, *content, *url;
-	const char		*base;
-	json_t			*j;
+	char			*hdrs[40], *discord = NULL, *content, *url;
+	const char		*base, *body;
+	json_t			*j, *payload;
 	size_t			 i, n = 0;
 
 	memset(&req, 0, sizeof req);
@@ -417,21 +636,22 @@ attempt_http(struct tinkrd *d, struct attempt *a,
 		base = csection_str(sec, "webhook_url");
 		xasprintf(&url, "%s%swait=true", base, strchr(base, '?') !=
 		    NULL ? "&" : "?");
+		payload = json_loads(dl->body, 0, NULL);
 		content = notify_discord_content(dl->watch_id, dl->service,
-		    json_string_value(json_object_get(dl->payload, "status")),
-		    json_object_get(dl->payload, "anomalies"),
-		    json_object_get(dl->payload, "resolved"));
+		    dl->status, json_object_get(payload, "anomalies"),
+		    json_object_get(payload, "resolved"));
+		json_decref(payload);
 		/* A description must not be able to ping anyone. */
 		j = json_pack("{s:s, s:{s:[]}}", "content", content,
 		    "allowed_mentions", "parse");
 		free(content);
-		body = json_dumps(j, JSON_COMPACT);
+		body = discord = json_dumps(j, JSON_COMPACT);
 		json_decref(j);
 	} else {
 		base = dl->destination != NULL ? dl->destination :
 		    csection_str(sec, "url");
 		url = xstrdup(base);
-		body = json_dumps(dl->payload, JSON_COMPACT);
+		body = dl->body;
 		n = webhook_headers(sec, dl, body, deliver_trusted(sec,
 		    dl->destination), hdrs, nitems(hdrs));
 	}
@@ -450,7 +670,7 @@ attempt_http(struct tinkrd *d, struct attempt *a,
 		free(hdrs[i]);
 	}
 	free(url);
-	free(body);
+	free(discord);
 }
 
 /* Start an exec attempt: the command, the payload on its stdin. */
@@ -460,15 +680,11 @@ attempt_exec(struct attempt *a, const struct csection *sec,
 {
 	const struct ckey	*args = csection_key(sec, "args");
 	const char		*cmd = csection_str(sec, "command");
-	const char		*status;
-	char			*body, **argv, **envp, *failmsg;
+	char			**argv, **envp, *failmsg;
 	size_t			 i, nargs, nenv;
 	int			 in, nul;
 
-	status = json_string_value(json_object_get(dl->payload, "status"));
-	body = json_dumps(dl->payload, JSON_COMPACT);
-	in = memfd_text("tinkr-payload", body);
-	free(body);
+	in = memfd_text("tinkr-payload", dl->body);
 	a->errfd = memfd_text("tinkr-stderr", NULL);
 	if (in == -1 || a->errfd == -1) {
 		seterr(err, errlen, "cannot make the command's input: %s",
@@ -484,27 +700,28 @@ attempt_exec(struct attempt *a, const struct csection *sec,
 	for (i = 0; i < nargs; i++)
 		argv[i + 1] = args->v.items[i].s;
 	/* The environment is built here: the child only calls what is safe. */
-	for (nenv = 0; environ[nenv] != NULL; nenv++)
+	envp = child_environ(4);
+	for (nenv = 0; envp[nenv] != NULL; nenv++)
 		;
-	envp = xcalloc(nenv + 5, sizeof *envp);
-	for (i = 0; i < nenv; i++)
-		envp[i] = environ[i];
 	xasprintf(&envp[nenv], "TINKR_EVENT_ID=%s", dl->event_id);
 	xasprintf(&envp[nenv + 1], "TINKR_WATCH_ID=%s", dl->watch_id);
 	xasprintf(&envp[nenv + 2], "TINKR_SERVICE=%s", dl->service);
-	xasprintf(&envp[nenv + 3], "TINKR_STATUS=%s", status != NULL ?
-	    status : "");
+	xasprintf(&envp[nenv + 3], "TINKR_STATUS=%s", dl->status);
 	xasprintf(&failmsg, "cannot run %s\n", cmd);
 	switch (a->pid = fork()) {
 	case -1:
 		seterr(err, errlen, "fork: %s", strerror(errno));
 		break;
 	case 0:
-		setsid();
+		/* Its own group (the parent sets it too, whoever runs
+		   first), so that a timeout kills all of it. */
+		setpgid(0, 0);
 		nul = open("/dev/null", O_WRONLY);
 		dup2(in, 0);
 		dup2(nul, 1);
 		dup2(a->errfd, 2);
+		/* Nothing of the daemon's: its sockets, its journal. */
+		close_range(3, ~0U, 0);
 		signal(SIGPIPE, SIG_DFL);
 		signal(SIGCHLD, SIG_DFL);
 		execve(cmd, argv, envp);
@@ -512,6 +729,8 @@ attempt_exec(struct attempt *a, const struct csection *sec,
 		_exit(126);
 	}
 	close(in);
+	if (a->pid > 0)
+		(void)setpgid(a->pid, a->pid);
 	free(argv);
 	for (i = nenv; i < nenv + 4; i++)
 		free(envp[i]);
@@ -525,7 +744,7 @@ static void
 attempt_free(struct attempt *a)
 {
 	fetch_free(a->fe);
-	if (a->errfd > 0)
+	if (a->errfd >= 0)
 		close(a->errfd);
 	free(a);
 }
@@ -703,53 +922,68 @@ max_age_of(struct tinkrd *d, const struct delivery *dl)
 	return csection_seconds(sec, "max_age", MAX_AGE_DEFAULT);
 }
 
-/* Act on a finished attempt at a queued delivery. */
+/* When a delivery that may yet go is next attempted; 0: it is over. */
+static int
+retry_later(struct tinkrd *d, struct delivery *dl, const char *origin,
+    const char *result, long long wait_ms)
+{
+	long long	 now = epoch_ms(), backoff, age;
+	char		 msg[1024], dur[64];
+
+	backoff = notify_backoff(dl->attempts, arc4random());
+	if (wait_ms > backoff)
+		backoff = wait_ms;
+	age = max_age_of(d, dl);
+	if (now + backoff > dl->created_at * 1000 + age * 1000) {
+		format_duration(age, dur, sizeof dur);
+		snprintf(msg, sizeof msg, "gave up after %d attempts in %s: "
+		    "%s", dl->attempts, dur, result);
+		free(dl->last_result);
+		dl->last_result = xstrdup(msg);
+		return 0;
+	}
+	dl->next_at = now + backoff;
+	dl->updated_at = (long long)time(NULL);
+	free(dl->last_result);
+	dl->last_result = xstrdup(result);
+	journal_add(d, dl);
+	log_info("notification %s to %s: %s; attempt %d in %lld ms",
+	    dl->event_id, origin, result, dl->attempts + 1, backoff);
+	return 1;
+}
+
+/* Act on a finished attempt at a queued delivery; schedule its queue. */
 static void
 attempt_done(struct tinkrd *d, struct attempt *a, enum verdict v,
     const char *result, long long wait_ms)
 {
 	struct delivery	*dl = a->dl;
 	struct nhealth	*h;
-	long long	 now = epoch_ms(), backoff, age;
-	char		 msg[1024], err[512];
+	char		*gave_up;
 
 	dl->inflight = 0;
 	health_note(d, dl->profile, dl->notifier, v == V_DELIVERED, result);
 	switch (v) {
 	case V_DELIVERED:
 		finish(d, a->q, dl, D_DELIVERED, result);
-		return;
+		break;
 	case V_BROKEN:
 		h = health_of(d, dl->profile, dl->notifier);
 		h->broken = 1;
 		finish(d, a->q, dl, D_FAILED, result);
-		return;
+		break;
 	case V_FAILED:
 		finish(d, a->q, dl, D_FAILED, result);
-		return;
+		break;
 	case V_RETRY:
+		if (retry_later(d, dl, a->origin, result, wait_ms))
+			break;
+		gave_up = xstrdup(dl->last_result);
+		finish(d, a->q, dl, D_FAILED, gave_up);
+		free(gave_up);
 		break;
 	}
-	backoff = notify_backoff(dl->attempts, arc4random());
-	if (wait_ms > backoff)
-		backoff = wait_ms;
-	age = max_age_of(d, dl);
-	if (now + backoff > dl->created_at * 1000 + age * 1000) {
-		format_duration(age, err, sizeof err);
-		snprintf(msg, sizeof msg, "gave up after %d attempts in %s: "
-		    "%s", dl->attempts, err, result);
-		finish(d, a->q, dl, D_FAILED, msg);
-		return;
-	}
-	dl->next_at = now + backoff;
-	dl->updated_at = (long long)time(NULL);
-	free(dl->last_result);
-	dl->last_result = xstrdup(result);
-	if (outbox_save(d->outboxdir, dl, 0, err, sizeof err) == -1)
-		log_warnx("notification %s: %s", dl->event_id, err);
-	d->outbox_unsynced = 1;
-	log_info("notification %s to %s: %s; attempt %d in %lld ms",
-	    dl->event_id, a->origin, result, dl->attempts + 1, backoff);
+	queue_schedule(d, a->q);
 }
 
 /* Answer a test notification's request. */
@@ -834,74 +1068,111 @@ deliver_reap(struct tinkrd *d)
 }
 
 /*
- * The history has grown past HISTORY_MAX: keep only the records the
- * daemon lists, replacing the file whole.
+ * Rewrite the journal, shorter: a record of each pending notification
+ * and of the finished ones the daemon lists. Watches whose files are
+ * behind what older records say are written first, flushed: after this
+ * the journal no longer holds what they last notified.
  */
 static void
-history_cut(struct tinkrd *d)
+journal_cut(struct tinkrd *d)
 {
 	struct strbuf	 buf = { NULL, 0, 0 };
-	char		 err[512];
+	struct dqueue	*q;
+	struct delivery	*dl;
+	char		 err[512], name[PATH_MAX];
 	size_t		 i;
+	int		 fd;
 
+	watches_write_all(d);
+	if (store_sync_all(d->watchdir) == -1)
+		log_warn("flushing %s", d->watchdir);
 	strbuf_add(&buf, "", 0);
 	for (i = 0; i < d->nrecent; i++)
 		if (d->recent[i]->state != D_PENDING)
-			outbox_history_line(d->recent[i], &buf);
-	if (store_put(d->statedir, "history.jsonl", buf.s, buf.len, 1, err,
-	    sizeof err) == -1)
+			delivery_record(d->recent[i], &buf);
+	for (q = d->queues; q != NULL; q = q->next)
+		for (dl = q->head; dl != NULL; dl = dl->next)
+			delivery_record(dl, &buf);
+	snprintf(name, sizeof name, "%s", strrchr(d->journal, '/') + 1);
+	if (store_put(d->statedir, name, buf.s, buf.len, 1, err,
+	    sizeof err) == -1) {
 		log_warnx("%s", err);
-	else
-		log_info("history cut to its last %zu records", d->nrecent);
-	d->history_bytes = buf.len;
+		free(buf.s);
+		return;
+	}
+	if ((fd = open(d->journal, O_WRONLY | O_APPEND | O_CLOEXEC)) == -1)
+		log_warn("%s", d->journal);
+	else {
+		close(d->jfd);
+		d->jfd = fd;
+	}
+	log_info("journal cut from %zu to %zu bytes", d->jbytes, buf.len);
+	d->jbytes = d->jlive = buf.len;
 	free(buf.s);
 }
 
 /*
- * Make what this turn of the loop wrote durable, in the order that loses
- * nothing: new and changed outbox files first, with one flush of the file
- * system for all of them; then the watches' files that record what they
- * notified; then the history of finished notifications, flushed, and only
- * then their outbox files removed.
+ * Write the journal records of this turn of the loop; when a new
+ * notification is among them, flush them before it can be attempted.
+ * Records of attempts only may be lost with the machine: the notification
+ * is then sent again.
+ */
+void
+deliver_flush(struct tinkrd *d)
+{
+	const char	*p = d->jbuf.s;
+	size_t		 left = d->jbuf.len;
+	ssize_t		 n;
+
+	while (left > 0) {
+		if ((n = write(d->jfd, p, left)) == -1) {
+			if (errno == EINTR)
+				continue;
+			/* Kept, to try again next turn. */
+			log_warn("cannot write %s", d->journal);
+			memmove(d->jbuf.s, p, left);
+			d->jbuf.len = left;
+			return;
+		}
+		p += n;
+		left -= (size_t)n;
+		d->jbytes += (size_t)n;
+	}
+	d->jbuf.len = 0;
+	if (d->jsync && fdatasync(d->jfd) == -1)
+		log_warn("flushing %s", d->journal);
+	d->jsync = 0;
+}
+
+/*
+ * Make what this turn wrote durable in the order that loses nothing: the
+ * journal first, then the files of watches, which may say what they
+ * notified; cut the journal when it has grown.
  */
 void
 state_commit(struct tinkrd *d)
 {
-	char	 err[512];
-	size_t	 i;
+	size_t	 max;
 
-	if (d->outbox_unsynced) {
-		if (store_sync_all(d->outboxdir) == -1)
-			log_warn("flushing %s", d->outboxdir);
-		d->outbox_unsynced = 0;
-	}
+	if (d->jbuf.len > 0)
+		deliver_flush(d);
 	if (d->ndirty > 0)
 		watches_write(d);
-	if (d->histbuf.len == 0)
-		return;
-	if (store_append(d->history, d->histbuf.s, d->histbuf.len, err,
-	    sizeof err) == -1)
-		log_warnx("%s", err);
-	d->history_bytes += d->histbuf.len;
-	d->histbuf.len = 0;
-	if (d->history_bytes > HISTORY_MAX)
-		history_cut(d);
-	for (i = 0; i < d->nunlinks; i++) {
-		if (store_unlink(d->outboxdir, d->unlinks[i]) == -1)
-			log_warn("%s/%s", d->outboxdir, d->unlinks[i]);
-		free(d->unlinks[i]);
-	}
-	d->nunlinks = 0;
+	max = JOURNAL_MIN + JOURNAL_PER_WATCH * d->nwatches;
+	if (max < 2 * d->jlive)
+		max = 2 * d->jlive;
+	if (d->jbytes > max && d->jbuf.len == 0)
+		journal_cut(d);
 }
 
-/* Look at the attempts in flight; start the ones that are due. */
+/* Start what may go, judge what came back. */
 void
 deliver_run(struct tinkrd *d)
 {
 	struct attempt	**ap, *a;
-	struct dqueue	**qp, *q;
+	struct dqueue	*q;
 	struct delivery	*h;
-	long long	 now = epoch_ms(), mono = mono_ms(), wake = 0;
+	long long	 now = epoch_ms(), mono = mono_ms();
 	char		 why[512];
 	int		 final;
 
@@ -912,30 +1183,21 @@ deliver_run(struct tinkrd *d)
 			continue;
 		}
 		if (a->fe == NULL && !a->killed && mono >= a->deadline) {
-			kill(-a->pid, SIGKILL);
+			if (kill(-a->pid, SIGKILL) == -1)
+				kill(a->pid, SIGKILL);
 			a->killed = 1;
 		}
 		ap = &a->next;
 	}
-	for (qp = &d->queues; (q = *qp) != NULL;) {
+	while (d->nqheap > 0 && d->qheap[0]->head->next_at <= now) {
+		q = d->qheap[0];
+		qheap_remove(d, q);
+		queue_schedule(d, q);
+	}
+	while (d->ninflight < INFLIGHT_MAX && (q = ready_pop(d)) != NULL) {
 		if ((h = q->head) == NULL) {
-			*qp = q->next;
-			qhash_remove(d, q);
-			free(q->watch_id);
-			free(q->notifier);
-			free(q);
-			continue;
-		}
-		qp = &q->next;
-		if (h->inflight)
-			continue;
-		if (d->ninflight >= INFLIGHT_MAX) {
-			/* Look again when an attempt is over. */
-			continue;
-		}
-		if (h->next_at > now) {
-			if (wake == 0 || h->next_at < wake)
-				wake = h->next_at;
+			/* Its notifications were cancelled. */
+			queue_free(d, q);
 			continue;
 		}
 		if ((a = attempt_start(d, h, why, sizeof why, &final)) !=
@@ -948,6 +1210,7 @@ deliver_run(struct tinkrd *d)
 		if (final) {
 			health_note(d, h->profile, h->notifier, 0, why);
 			finish(d, q, h, D_FAILED, why);
+			queue_schedule(d, q);
 		} else {
 			struct attempt	 tmp;
 
@@ -958,7 +1221,6 @@ deliver_run(struct tinkrd *d)
 			attempt_done(d, &tmp, V_RETRY, why, 0);
 		}
 	}
-	d->deliver_wake = wake;
 	d->deliver_dirty = 0;
 	state_commit(d);
 }
@@ -970,10 +1232,11 @@ deliver_timeout(struct tinkrd *d)
 	struct attempt	*a;
 	long long	 left = -1, t;
 
-	if (d->deliver_dirty)
+	if (d->deliver_dirty || d->jbuf.len > 0 ||
+	    (d->ready != NULL && d->ninflight < INFLIGHT_MAX))
 		return 0;
-	if (d->deliver_wake > 0) {
-		left = d->deliver_wake - epoch_ms();
+	if (d->nqheap > 0) {
+		left = d->qheap[0]->head->next_at - epoch_ms();
 		if (left < 0)
 			left = 0;
 	}
@@ -997,7 +1260,7 @@ deliver_test(struct tinkrd *d, const char *profile, const char *notifier,
 {
 	struct delivery	*dl;
 	struct attempt	*a;
-	json_t		*list, *none;
+	json_t		*list, *none, *payload;
 	char		 at[32];
 	int		 final;
 
@@ -1018,8 +1281,10 @@ deliver_test(struct tinkrd *d, const char *profile, const char *notifier,
 	    "current_value", 1.0,
 	    "threshold", 0.0);
 	none = json_array();
-	dl->payload = notify_payload(dl->watch_id, dl->service, dl->event_id,
+	payload = notify_payload(dl->watch_id, dl->service, dl->event_id,
 	    "firing", list, none, 1);
+	delivery_set_body(dl, payload);
+	json_decref(payload);
 	json_decref(list);
 	json_decref(none);
 	dl->created_at = dl->updated_at = (long long)time(NULL);
@@ -1075,10 +1340,11 @@ size_t
 deliver_cancel_watch(struct tinkrd *d, const char *watch_id)
 {
 	struct attempt	*a;
-	struct dqueue	*q;
+	struct dqueue	*q, *next;
 	size_t		 n = 0;
 
-	for (q = d->queues; q != NULL; q = q->next) {
+	for (q = d->queues; q != NULL; q = next) {
+		next = q->next;
 		if (strcmp(q->watch_id, watch_id) != 0)
 			continue;
 		while (q->head != NULL) {
@@ -1087,11 +1353,18 @@ deliver_cancel_watch(struct tinkrd *d, const char *watch_id)
 					/* Its answer is ignored. */
 					a->dl = NULL;
 				}
+			q->head->inflight = 0;
 			finish(d, q, q->head, D_CANCELLED, "the watch was "
 			    "deleted");
 			n++;
 		}
+		/* On the ready list, it is freed when it comes up. */
+		if (q->where == Q_WAITING)
+			qheap_remove(d, q);
+		if (q->where == Q_IDLE)
+			queue_free(d, q);
 	}
+	deliver_flush(d);
 	return n;
 }
 
@@ -1107,12 +1380,12 @@ deliver_pending_json(struct tinkrd *d, const char *watch_id)
 		if (watch_id != NULL && strcmp(q->watch_id, watch_id) != 0)
 			continue;
 		for (dl = q->head; dl != NULL; dl = dl->next)
-			json_array_append_new(arr, delivery_json(dl, 0));
+			json_array_append_new(arr, delivery_json(dl));
 	}
 	return arr;
 }
 
-/* Free everything; attempts in flight are dropped (their files stay). */
+/* Free everything; attempts in flight are dropped (they stay pending). */
 void
 deliver_free(struct tinkrd *d)
 {
@@ -1123,10 +1396,13 @@ deliver_free(struct tinkrd *d)
 	size_t		 i;
 
 	state_commit(d);
+	if (d->jfd != -1 && fdatasync(d->jfd) == -1)
+		log_warn("flushing %s", d->journal);
 	if (store_sync_all(d->statedir) == -1)
 		log_warn("flushing %s", d->statedir);
-	free(d->histbuf.s);
-	free(d->unlinks);
+	if (d->jfd != -1)
+		close(d->jfd);
+	free(d->jbuf.s);
 	while ((a = d->attempts) != NULL) {
 		d->attempts = a->next;
 		if (a->pid > 0 && !a->exited)
@@ -1142,6 +1418,7 @@ deliver_free(struct tinkrd *d)
 	}
 	free(d->qhash);
 	d->qhash = NULL;
+	free(d->qheap);
 	while ((q = d->queues) != NULL) {
 		d->queues = q->next;
 		while ((dl = q->head) != NULL) {
@@ -1191,7 +1468,6 @@ int
 deliver_retry(struct tinkrd *d, struct delivery *old)
 {
 	struct delivery	*dl;
-	char		 err[512];
 
 	if (old->state != D_FAILED && old->state != D_CANCELLED)
 		return -1;
@@ -1204,13 +1480,16 @@ deliver_retry(struct tinkrd *d, struct delivery *old)
 	dl->notifier = xstrdup(old->notifier);
 	dl->destination = old->destination != NULL ?
 	    xstrdup(old->destination) : NULL;
-	dl->payload = json_incref(old->payload);
+	dl->body = xstrdup(old->body);
+	strlcpy(dl->status, old->status, sizeof dl->status);
+	dl->nanomalies = old->nanomalies;
+	dl->resent = 1;
 	dl->state = D_PENDING;
 	dl->created_at = dl->updated_at = (long long)time(NULL);
 	dl->next_at = epoch_ms();
-	if (outbox_save(d->outboxdir, dl, 0, err, sizeof err) == -1)
-		log_warnx("notification %s: %s", dl->event_id, err);
-	d->outbox_unsynced = 1;
+	journal_add(d, dl);
+	d->jsync = 1;
+	deliver_flush(d);
 	/* The old record now reads as what it became. */
 	old->state = D_PENDING;
 	queue_append(d, dl);
@@ -1260,7 +1539,7 @@ deliver_list_json(struct tinkrd *d, const char *watch_id, int which,
 		if ((which == 1 && dl->state != D_PENDING) ||
 		    (which == 2 && dl->state != D_FAILED))
 			continue;
-		json_array_append_new(arr, delivery_json(dl, 0));
+		json_array_append_new(arr, delivery_json(dl));
 	}
 	free(v);
 	return arr;

@@ -184,5 +184,5 @@ route_delivery_retry(struct request *req, struct reply *rep)
 		return;
 	}
 	dl = deliver_find(req->d, req->param[0]);
-	reply_json(rep, 202, delivery_json(dl, 0));
+	reply_json(rep, 202, delivery_json(dl));
 }

@@ -176,15 +176,12 @@ state_init(struct tinkrd *d, char *err, size_t errlen)
 		return -1;
 	if (snprintf(d->watchdir, sizeof d->watchdir, "%s/watches",
 	    d->statedir) >= (int)sizeof d->watchdir ||
-	    snprintf(d->outboxdir, sizeof d->outboxdir, "%s/outbox",
-	    d->statedir) >= (int)sizeof d->outboxdir ||
-	    snprintf(d->history, sizeof d->history, "%s/history.jsonl",
-	    d->statedir) >= (int)sizeof d->history) {
+	    snprintf(d->journal, sizeof d->journal, "%s/deliveries.jsonl",
+	    d->statedir) >= (int)sizeof d->journal) {
 		seterr(err, errlen, "state directory path too long");
 		return -1;
 	}
-	if (store_mkdir(d->watchdir, err, errlen) == -1 ||
-	    store_mkdir(d->outboxdir, err, errlen) == -1)
+	if (store_mkdir(d->watchdir, err, errlen) == -1)
 		return -1;
 	return 0;
 }

@@ -64,15 +64,16 @@ struct tinkrd {
 	struct fetcher	*fetcher;	/* outbound HTTP: the one multi handle */
 	struct pending	*pending;	/* requests waiting on a source job */
 
-	/* The state directory: watches, the outbox and its history. */
+	/* The state directory: watches and the delivery journal. */
 	char		 statedir[PATH_MAX];
 	char		 watchdir[PATH_MAX];
-	char		 outboxdir[PATH_MAX];
-	char		 history[PATH_MAX];
+	char		 journal[PATH_MAX];
 
 	/* Watches (watches.c): all of them, and the running ones by due. */
 	struct watch	**watches;
 	size_t		 nwatches;
+	struct watch	**whash;	/* they, by ID */
+	size_t		 nwhash;	/* buckets, a power of two */
 	struct watch	**heap;
 	size_t		 nheap;
 	size_t		 heapcap;
@@ -88,19 +89,24 @@ struct tinkrd {
 	/* Delivery (deliver.c). */
 	struct dqueue	*queues;	/* pending, per (watch, notifier) */
 	struct dqueue	**qhash;	/* they, by (watch, notifier) */
+	struct dqueue	*ready;		/* heads due now, first to go first */
+	struct dqueue	*ready_tail;
+	struct dqueue	**qheap;	/* heads waiting to retry, soonest
+					   first */
+	size_t		 nqheap;
+	size_t		 qheapcap;
 	struct attempt	*attempts;	/* in flight */
 	size_t		 ninflight;
 	struct delivery	**recent;	/* finished, oldest first */
 	size_t		 nrecent;
 	struct nhealth	*health;	/* per notifier */
 	unsigned long long seq;		/* of the newest notification */
-	long long	 deliver_wake;	/* epoch ms of the next retry, or 0 */
 	int		 deliver_dirty;	/* something to look at now */
-	int		 outbox_unsynced; /* outbox files not flushed yet */
-	struct strbuf	 histbuf;	/* history lines not written yet */
-	size_t		 history_bytes;	/* the size of history.jsonl */
-	char		**unlinks;	/* their outbox files, to remove after */
-	size_t		 nunlinks;
+	int		 jfd;		/* the journal, appended to */
+	struct strbuf	 jbuf;		/* its records not written yet */
+	int		 jsync;		/* some are new: flush before sending */
+	size_t		 jbytes;	/* its size */
+	size_t		 jlive;		/* its size when last rewritten */
 	int		 child_exited;	/* SIGCHLD seen */
 	struct mcp_session *mcp_sessions;
 };
@@ -227,6 +233,7 @@ struct watch	*watch_find(struct tinkrd *, const char *);
 void		 watch_store(struct tinkrd *, struct watch *);
 void		 watch_store_now(struct tinkrd *, struct watch *);
 void		 watches_write(struct tinkrd *);
+void		 watches_write_all(struct tinkrd *);
 json_t		*watches_stats_json(struct tinkrd *);
 void		 watch_schedule(struct tinkrd *, struct watch *);
 void		 watch_halt(struct tinkrd *, struct watch *);
@@ -245,6 +252,7 @@ void		 deliver_free(struct tinkrd *);
 void		 deliver_enqueue(struct tinkrd *, struct watch *, json_t *,
 		     json_t *, const char *);
 void		 deliver_run(struct tinkrd *);
+void		 deliver_flush(struct tinkrd *);
 long long	 deliver_timeout(struct tinkrd *);
 void		 deliver_reap(struct tinkrd *);
 void		 state_commit(struct tinkrd *);

@@ -99,20 +99,57 @@ warn_file(const char *msg)
 	log_warnx("%s", msg);
 }
 
+/* The bucket of a watch ID in the table by ID. */
+static struct watch **
+whash_bucket(struct tinkrd *d, const char *id)
+{
+	unsigned	 h = 2166136261u;
+
+	for (; *id != '\0'; id++)
+		h = (h ^ (unsigned char)*id) * 16777619u;
+	return &d->whash[h & (d->nwhash - 1)];
+}
+
+/* Put a watch in the table by ID, which grows with the watches. */
+static void
+whash_add(struct tinkrd *d, struct watch *w)
+{
+	struct watch	**old = d->whash, *x, *next, **b;
+	size_t		 i, n = d->nwhash;
+
+	if (d->nwatches >= d->nwhash) {
+		d->nwhash = n == 0 ? 256 : n * 2;
+		d->whash = xcalloc(d->nwhash, sizeof *d->whash);
+		for (i = 0; i < n; i++)
+			for (x = old[i]; x != NULL; x = next) {
+				next = x->hnext;
+				b = whash_bucket(d, x->id);
+				x->hnext = *b;
+				*b = x;
+			}
+		free(old);
+	}
+	b = whash_bucket(d, w->id);
+	w->hnext = *b;
+	*b = w;
+}
+
 /* Find a watch by ID. */
 struct watch *
 watch_find(struct tinkrd *d, const char *id)
 {
-	size_t	 i;
+	struct watch	*w;
 
-	for (i = 0; i < d->nwatches; i++)
-		if (strcmp(d->watches[i]->id, id) == 0)
-			return d->watches[i];
+	if (d->nwhash == 0)
+		return NULL;
+	for (w = *whash_bucket(d, id); w != NULL; w = w->hnext)
+		if (strcmp(w->id, id) == 0)
+			return w;
 	return NULL;
 }
 
 /*
- * Mark a watch's file as behind: state_commit writes it after the outbox
+ * Mark a watch's file as behind: state_commit writes it after the journal
  * is flushed, so a crash may repeat a notification but not lose one.
  */
 void
@@ -130,6 +167,8 @@ watch_store_now(struct tinkrd *d, struct watch *w)
 {
 	char	 err[512];
 
+	/* What it says it notified must not be ahead of the journal. */
+	deliver_flush(d);
 	if (watch_save(d->watchdir, w, 1, err, sizeof err) == -1)
 		log_warnx("watch %s: %s", w->id, err);
 	w->stale = 0;
@@ -155,6 +194,27 @@ watches_write(struct tinkrd *d)
 		d->watches[i]->dirty = 0;
 		d->watches[i]->stale = 0;
 		d->ndirty--;
+	}
+}
+
+/* Write the files of all the watches that are behind, unflushed. */
+void
+watches_write_all(struct tinkrd *d)
+{
+	char	 err[512];
+	size_t	 i;
+
+	for (i = 0; i < d->nwatches; i++) {
+		if (!d->watches[i]->dirty && !d->watches[i]->stale)
+			continue;
+		if (watch_save(d->watchdir, d->watches[i], 0, err,
+		    sizeof err) == -1)
+			log_warnx("watch %s: %s", d->watches[i]->id, err);
+		d->watches[i]->stale = 0;
+		if (d->watches[i]->dirty) {
+			d->watches[i]->dirty = 0;
+			d->ndirty--;
+		}
 	}
 }
 
@@ -187,6 +247,7 @@ watch_halt(struct tinkrd *d, struct watch *w)
 void
 watch_add(struct tinkrd *d, struct watch *w)
 {
+	whash_add(d, w);
 	d->watches = xreallocarray(d->watches, d->nwatches + 1,
 	    sizeof *d->watches);
 	d->watches[d->nwatches++] = w;
@@ -196,11 +257,17 @@ watch_add(struct tinkrd *d, struct watch *w)
 void
 watch_drop(struct tinkrd *d, struct watch *w)
 {
-	size_t	 i;
+	struct watch	**pp;
+	size_t		 i;
 
 	watch_halt(d, w);
 	if (w->dirty)
 		d->ndirty--;
+	for (pp = whash_bucket(d, w->id); *pp != NULL; pp = &(*pp)->hnext)
+		if (*pp == w) {
+			*pp = w->hnext;
+			break;
+		}
 	for (i = 0; i < d->nwatches; i++)
 		if (d->watches[i] == w) {
 			d->watches[i] = d->watches[--d->nwatches];
@@ -242,18 +309,13 @@ watches_init(struct tinkrd *d, char *err, size_t errlen)
 void
 watches_free(struct tinkrd *d)
 {
-	char	 err[512];
-	size_t	 i;
-
-	/* What only counted since its last write is written now. */
-	for (i = 0; i < d->nwatches; i++)
-		if (d->watches[i]->stale && !d->watches[i]->dirty &&
-		    watch_save(d->watchdir, d->watches[i], 0, err,
-		    sizeof err) == -1)
-			log_warnx("watch %s: %s", d->watches[i]->id, err);
+	/* What is behind is written now, after the journal. */
+	deliver_flush(d);
+	watches_write_all(d);
 	while (d->nwatches > 0)
 		watch_drop(d, d->watches[0]);
 	free(d->watches);
+	free(d->whash);
 	free(d->heap);
 	free(d->checks);
 }
@@ -402,11 +464,11 @@ check_done(struct tinkrd *d, struct watch *w, int status, json_t *answer,
 		watch_set_notified(w, current);
 	json_decref(current);
 	/*
-	 * The file follows what matters after a restart: what was notified,
-	 * and failures. A check that changes neither only counts, and is
-	 * written when the daemon stops.
+	 * The file follows failures. What was notified is in the journal,
+	 * which gives it back after a crash (notified_seq); the file, like
+	 * the counts, is written when the daemon stops or the journal is cut.
 	 */
-	if (first || changed || was_failing || w->failures > 0)
+	if (was_failing || w->failures > 0)
 		watch_store(d, w);
 	else
 		w->stale = 1;

@@ -3,7 +3,7 @@
 # Standard Webhooks signatures and where they may go, Discord messages and
 # a deleted Discord webhook, exec notifiers, retries with backoff and
 # Retry-After, final failures, test notifications, retrying a failed
-# delivery, and the outbox across kill -9 of the daemon. Recording
+# delivery, and the delivery journal across kill -9 of the daemon. Recording
 # receivers play the endpoints.
 set -eu
 . "${TOP_SRCDIR:-.}/tests/e2e/lib.sh"
@@ -531,44 +531,64 @@ like "$out" "^signed +webhook +http://127\\.0\\.0\\.1:$main/<redacted> +[0-9]+s 
     "notifier list shows the last success, and no secret"
 lacks "$out" "tk-hook" "no header value is shown"
 
-# --- crash safety: the outbox across kill -9 -------------------------------------------------
+# --- crash safety: the journal across kill -9 -------------------------------------------------
+journal=$TINKR_STATE_DIR/deliveries.jsonl
+# newest: the newest record of each notification in the journal, one a
+# line (whole lines only: a line being written is left out).
+newest() {
+	[ -f "$journal" ] || return 0
+	head -n "$(wc -l <"$journal")" "$journal" |
+	    jq -c -s 'reduce .[] as $r ({}; .[$r.event_id] = $r) | .[]'
+}
+# pending_of WATCH: the event ID of the watch's pending notification that
+# has been attempted.
+pending_of() {
+	newest | jq -r --arg w "$1" 'select(.watch_id == $w and
+	    .state == "pending" and .attempts >= 1) | .event_id' | sed -n 1p
+}
+has_pending() {
+	[ -n "$(pending_of "$1")" ]
+}
+# journal_valid: every whole line of the journal is one JSON object.
+journal_valid() {
+	_jv_bad=0
+	[ -f "$journal" ] || return 0
+	while IFS= read -r _jv_line; do
+		json_valid "$_jv_line" || _jv_bad=$((_jv_bad + 1))
+	done <<EOJ
+$(head -n "$(wc -l <"$journal")" "$journal")
+EOJ
+	[ "$_jv_bad" = 0 ]
+}
 tinkr watch start crashsvc --notifier crash --interval 1
 is "$rc" 0 "a watch whose receiver is down starts"
 w_crash=$(watch_id)
 lines logs/crash.jsonl 15 error
-# outbox_file WATCH: the outbox file of the watch's notification.
-outbox_file() {
-	grep -l "\"watch_id\":\"$1\"" "$TINKR_STATE_DIR"/outbox/*.json \
-	    2>/dev/null | sed -n 1p
-}
-has_outbox() {
-	_f=$(outbox_file "$1")
-	[ -n "$_f" ] && [ "$(jq -r .attempts "$_f" 2>/dev/null)" -ge 1 ] 2>/dev/null
-}
-ok "the change is written to the outbox and attempted" \
-    wait_until 8 has_outbox "$w_crash"
-f=$(outbox_file "$w_crash")
-evt_crash=$(jq -r .event_id "$f" 2>/dev/null || echo "?")
-like "$evt_crash" '^evt_[0-9a-f]{24}$' "the outbox file has its event ID"
+ok "the change is written to the journal and attempted" \
+    wait_until 8 has_pending "$w_crash"
+evt_crash=$(pending_of "$w_crash")
+like "$evt_crash" '^evt_[0-9a-f]{24}$' "its record has its event ID"
 kill -9 "$fg_pid"
 ok "the daemon is killed" wait_gone "$fg_pid"
-ok "the notification is still in the outbox" test -f "$f"
-ok "its file is JSON" json_valid "$(cat "$f" 2>/dev/null)"
+is "$(pending_of "$w_crash")" "$evt_crash" \
+    "the notification is still pending in the journal"
+ok "every record of the journal is JSON" journal_valid
 ok "tinkrd starts again" start_daemon
-like "$(cat "$dlog")" "notifications? in the outbox resumed" "and resumes the outbox"
+like "$(cat "$dlog")" "notifications? in the journal resumed" \
+    "and resumes the pending notifications"
 start_receiver crash -P "$crash"
 is "$port" "$crash" "the receiver comes up on the same port"
 ok "the notification arrives" wait_until 10 has_posts "$T_SCRATCH/crash.log" /crash 1
 p=$(post_of "$T_SCRATCH/crash.log" /crash 1)
 is "$(jqr "$(jqr "$p" .body)" .event_id)" "$evt_crash" \
-    "with the event ID the outbox file had"
+    "with the event ID the journal had"
 is "$(hdr "$p" webhook-id)" "$evt_crash" "as its webhook-id too"
 is "$(jqr "$(jqr "$p" .body)" '[.watch_id, .status, .anomalies[0].metric] | join(" ")')" \
     "$w_crash firing error_count" "it is the watch's alert"
-outbox_empty() {
-	[ -z "$(ls "$TINKR_STATE_DIR/outbox" 2>/dev/null | grep '\.json$')" ]
+none_pending() {
+	[ -z "$(newest | jq -r 'select(.state == "pending") | .event_id')" ]
 }
-ok "the outbox is empty afterwards" wait_until 5 outbox_empty
+ok "nothing is pending in the journal afterwards" wait_until 5 none_pending
 sleep 1.5
 is "$(nposts "$T_SCRATCH/crash.log" /crash)" 1 \
     "the restarted watch does not notify the same change again"
@@ -585,10 +605,11 @@ rnd_sleep() {
 	_rs=$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')
 	sleep "$((_rs % 12 / 10)).$((_rs % 10))"
 }
-# state_valid: every watch and outbox file is one JSON object.
+# state_valid: every watch file and journal record is one JSON object.
 state_valid() {
+	journal_valid || return 1
 	_sv_bad=0
-	for _sv_f in "$TINKR_STATE_DIR"/watches/* "$TINKR_STATE_DIR"/outbox/*; do
+	for _sv_f in "$TINKR_STATE_DIR"/watches/*; do
 		[ -f "$_sv_f" ] || continue
 		json_valid "$(cat "$_sv_f")" || {
 			diag "not JSON: $_sv_f"
@@ -621,7 +642,7 @@ for change in medium high latency; do
 	ok "kill -9 number $round" wait_gone "$fg_pid"
 	ok "every state file is JSON after kill -9 number $round" state_valid
 	ok "tinkrd starts again after kill -9 number $round" start_daemon
-	unlike "$(cat "$dlog")" "not a watch|not a notification|left alone" \
+	unlike "$(cat "$dlog")" "not a watch|not a record|left alone" \
 	    "and reads every state file"
 	case $change in
 	medium) want="error_count medium" ;;
@@ -631,7 +652,7 @@ for change in medium high latency; do
 	ok "every burst watch sees the change ($want)" wait_until 8 seen "$want"
 done
 all_final() {
-	outbox_empty || return 1
+	none_pending || return 1
 	for _af_w in "$w_b1" "$w_b2" "$w_b3" "$w_b4"; do
 		posts "$T_SCRATCH/slow.log" /slow | jq -r --arg w "$_af_w" \
 		    '.body | fromjson | select(.watch_id == $w) |
@@ -639,27 +660,22 @@ all_final() {
 		    grep -qx 'error_count high,latency_p99 medium' || return 1
 	done
 }
-ok "every watch's last change is delivered and the outbox empties" \
+ok "every watch's last change is delivered and nothing stays pending" \
     wait_until 30 all_final
 sleep 1
 ok "every state file is JSON" state_valid
-hist=$TINKR_STATE_DIR/history.jsonl
-nbad=0
-while IFS= read -r line; do
-	json_valid "$line" || nbad=$((nbad + 1))
-done <"$hist"
-is "$nbad" 0 "every line of the history is JSON"
-burst_ids=$(jq -r --arg a "$w_b1" --arg b "$w_b2" --arg c "$w_b3" --arg d "$w_b4" \
+ok "every line of the journal is JSON" journal_valid
+burst_ids=$(newest | jq -r --arg a "$w_b1" --arg b "$w_b2" --arg c "$w_b3" --arg d "$w_b4" \
     'select(.watch_id == $a or .watch_id == $b or .watch_id == $c or
-    .watch_id == $d) | .event_id' "$hist" | sort -u)
+    .watch_id == $d) | .event_id' | sort -u)
 nburst=$(printf '%s\n' "$burst_ids" | grep -c . || true)
 ok "the burst made notifications ($nburst)" test "$nburst" -ge 12
 received=$(posts "$T_SCRATCH/slow.log" /slow | jq -r '.headers["webhook-id"]' | sort -u)
 missing=$(printf '%s\n' "$burst_ids" | grep -vxF "$received" || true)
-is "$missing" "" "every notification in the history reached the receiver"
-notdel=$(jq -r --arg a "$w_b1" --arg b "$w_b2" --arg c "$w_b3" --arg d "$w_b4" \
+is "$missing" "" "every notification in the journal reached the receiver"
+notdel=$(newest | jq -r --arg a "$w_b1" --arg b "$w_b2" --arg c "$w_b3" --arg d "$w_b4" \
     'select(.watch_id == $a or .watch_id == $b or .watch_id == $c or
-    .watch_id == $d) | select(.state != "delivered") | .event_id' "$hist")
+    .watch_id == $d) | select(.state != "delivered") | .event_id')
 is "$notdel" "" "and every one is recorded as delivered"
 mism=$(posts "$T_SCRATCH/slow.log" /slow | jq -r \
     'select(.headers["webhook-id"] != (.body | fromjson | .event_id)) | .path')
@@ -679,7 +695,7 @@ is "$out" "No deliveries." "nothing is pending"
 tinkr daemon stop
 is "$rc" 0 "the daemon stops"
 ok "tinkrd starts cleanly on the state left" start_daemon
-unlike "$(cat "$dlog")" "not a watch|not a notification|left alone|warning" \
+unlike "$(cat "$dlog")" "not a watch|not a record|left alone|warning" \
     "without a complaint"
 tinkr watch list
 is "$(printf '%s\n' "$out" | grep -c '^watch-')" 19 "with every watch"

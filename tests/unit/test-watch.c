@@ -1,5 +1,7 @@
 /* test-watch.c -- change detection and the state files of watches */
 
+#include <sys/stat.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,12 +100,153 @@ warn_count(const char *msg)
 	nwarned++;
 }
 
+static int	nseen;
+
+static void
+seen_count(void *arg, const struct delivery *d, json_t *payload)
+{
+	(void)arg;
+	(void)d;
+	if (json_is_object(payload))
+		nseen++;
+}
+
+/* Append text to path. */
+static void
+put(const char *path, const char *text)
+{
+	FILE	*fp;
+
+	if ((fp = fopen(path, "a")) != NULL) {
+		fputs(text, fp);
+		fclose(fp);
+	}
+}
+
+static void
+test_journal(const char *dir, struct delivery *d)
+{
+	struct strbuf	 buf = { NULL, 0, 0 };
+	struct journal	 jl;
+	struct delivery	*e, *first;
+	char		 path[512], err[256], id[32];
+	json_t		*j;
+	size_t		 i;
+	struct stat	 sb;
+
+	snprintf(path, sizeof path, "%s/deliveries.jsonl", dir);
+	ok(journal_load(path, 10, &jl, NULL, NULL, warn_none, err,
+	    sizeof err) == 0 && jl.npending == 0 && jl.ndone == 0,
+	    "no journal is an empty one");
+
+	strbuf_add(&buf, "", 0);
+	delivery_record(d, &buf);
+	ok(buf.len > 0 && buf.s[buf.len - 1] == '\n' &&
+	    memchr(buf.s, '\n', buf.len) == buf.s + buf.len - 1,
+	    "a record is one line");
+	j = json_loadb(buf.s, buf.len, 0, NULL);
+	ok(j != NULL, "of JSON");
+	ok((e = delivery_from_json(j, err, sizeof err)) != NULL,
+	    "that reads back");
+	if (e != NULL) {
+		is_string(e->body, d->body, "with the body as it was");
+		is_string(e->event_id, d->event_id, "and the event ID");
+		ok(e->seq == 7 && e->state == D_PENDING && !e->resent,
+		    "seq, state");
+		delivery_free(e);
+	}
+	json_decref(j);
+	put(path, buf.s);
+
+	/* An older notification, then the first one delivered. */
+	first = d;
+	e = delivery_new();
+	strlcpy(e->event_id, "evt_000000000000000000000003", sizeof e->event_id);
+	e->seq = 3;
+	e->watch_id = xstrdup(first->watch_id);
+	e->service = xstrdup("payments-api");
+	e->profile = xstrdup("demo");
+	e->notifier = xstrdup("pagerduty");
+	e->body = xstrdup(first->body);
+	buf.len = 0;
+	delivery_record(e, &buf);
+	first->state = D_DELIVERED;
+	first->last_result = xstrdup("HTTP 200");
+	delivery_record(first, &buf);
+	put(path, buf.s);
+	put(path, "not a record\n{\"event_id\": \"evt_x\"}\n");
+	nwarned = nseen = 0;
+	ok(journal_load(path, 10, &jl, seen_count, NULL, warn_count, err,
+	    sizeof err) == 0, "a journal loads");
+	is_int(nseen, 3, "every record is seen, with its body");
+	is_int(nwarned, 2, "lines that are not records are reported");
+	is_int((long long)jl.npending, 1, "the newest record counts: one "
+	    "pending");
+	is_int((long long)jl.ndone, 1, "one done");
+	if (jl.npending == 1 && jl.ndone == 1) {
+		ok(jl.pending[0]->seq == 3, "the pending one");
+		ok(jl.done[0]->state == D_DELIVERED &&
+		    strcmp(jl.done[0]->last_result, "HTTP 200") == 0,
+		    "the delivered one, as it finished");
+	}
+	for (i = 0; i < jl.npending; i++)
+		delivery_free(jl.pending[i]);
+	for (i = 0; i < jl.ndone; i++)
+		delivery_free(jl.done[i]);
+	free(jl.pending);
+	free(jl.done);
+
+	/* A crash while a record was written: it is cut off. */
+	stat(path, &sb);
+	put(path, "{\"version\":1,\"event_id\":\"evt_00");
+	nwarned = 0;
+	ok(journal_load(path, 10, &jl, NULL, NULL, warn_count, err,
+	    sizeof err) == 0 && jl.npending == 1, "a cut record is dropped");
+	is_int(nwarned, 3, "and reported, with the two lines before");
+	is_int((long long)jl.bytes, (long long)sb.st_size, "the journal "
+	    "ends where its last whole record does");
+	for (i = 0; i < jl.npending; i++)
+		delivery_free(jl.pending[i]);
+	for (i = 0; i < jl.ndone; i++)
+		delivery_free(jl.done[i]);
+	free(jl.pending);
+	free(jl.done);
+	stat(path, &sb);
+	is_int((long long)sb.st_size, (long long)jl.bytes, "and the file "
+	    "is cut there too");
+
+	/* Only the last max finished ones are kept. */
+	buf.len = 0;
+	e->state = D_FAILED;
+	for (i = 0; i < 25; i++) {
+		snprintf(id, sizeof id, "evt_%024zu", i + 100);
+		strlcpy(e->event_id, id, sizeof e->event_id);
+		e->seq = 100 + i;
+		delivery_record(e, &buf);
+	}
+	put(path, buf.s);
+	ok(journal_load(path, 10, &jl, NULL, NULL, warn_none, err,
+	    sizeof err) == 0, "a longer journal loads");
+	is_int((long long)jl.ndone, 10, "with the last 10 finished");
+	ok(jl.ndone == 10 && jl.done[0]->seq == 115 &&
+	    jl.done[9]->seq == 124, "in the order they finished");
+	for (i = 0; i < jl.npending; i++)
+		delivery_free(jl.pending[i]);
+	for (i = 0; i < jl.ndone; i++)
+		delivery_free(jl.done[i]);
+	free(jl.pending);
+	free(jl.done);
+	delivery_free(e);
+	free(buf.s);
+	unlink(path);
+}
+
 static void
 test_files(void)
 {
 	struct watch	*w, **v;
-	struct delivery	*d, **dv;
-	json_t		*notified, *again;
+	struct delivery	*d;
+	json_t		*notified, *again, *body;
 	char		 dir[] = "/tmp/test-watch.XXXXXX", err[256], path[512];
 	size_t		 n;
 	FILE		*fp;
@@ -167,24 +310,14 @@ test_files(void)
 	d->service = xstrdup("payments-api");
 	d->profile = xstrdup("demo");
 	d->notifier = xstrdup("pagerduty");
-	d->payload = json_pack("{s:s, s:[]}", "status", "firing",
-	    "anomalies");
+	body = json_pack("{s:s, s:[o]}", "status", "firing", "anomalies",
+	    anomaly("error_count", "high", 847));
+	delivery_set_body(d, body);
+	json_decref(body);
+	is_string(d->status, "firing", "a body gives its status");
+	is_int((long long)d->nanomalies, 1, "and its anomaly count");
 	d->created_at = 1764200000;
-	ok(outbox_save(dir, d, 1, err, sizeof err) == 0, "a notification is "
-	    "saved");
-	d->seq = 3;
-	ok(outbox_save(dir, d, 1, err, sizeof err) == 0, "and an older one");
-	dv = outbox_load(dir, &n, warn_none, err, sizeof err);
-	is_int((long long)n, 2, "both load back");
-	if (n == 2) {
-		ok(dv[0]->seq == 3 && dv[1]->seq == 7, "oldest first");
-		is_string(dv[0]->event_id, d->event_id, "with the event ID");
-		ok(dv[0]->destination == NULL && dv[0]->last_result == NULL,
-		    "none stays none");
-	}
-	while (n > 0)
-		delivery_free(dv[--n]);
-	free(dv);
+	test_journal(dir, d);
 	delivery_free(d);
 	watch_free(w);
 	json_decref(notified);
