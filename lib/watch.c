@@ -1,14 +1,18 @@
 /*
  * watch.c -- watches: what they are, how they are kept in the state
- * directory (one file each, replaced whole), and how a check's anomalies
- * are compared with those last notified.
+ * directory (a journal, watches.jsonl: a line each time a watch is made or
+ * changes, and one when it is deleted; the newest line of a watch is what
+ * it is), and how a check's anomalies are compared with those last
+ * notified.
  */
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "store.h"
 #include "util.h"
@@ -203,39 +207,190 @@ watch_from_json(json_t *j, char *err, size_t errlen)
 	return w;
 }
 
-/* Write a watch's state file, flushed with sync. */
-int
-watch_save(const char *dir, const struct watch *w, int sync, char *err,
-    size_t errlen)
+/* Add a watch's journal line to buf. */
+void
+watch_record(const struct watch *w, struct strbuf *buf)
 {
 	json_t	*j = watch_state_json(w);
-	char	*text, name[32];
-	int	 rc;
+	char	*text;
 
 	text = json_dumps(j, JSON_COMPACT);
 	json_decref(j);
-	snprintf(name, sizeof name, "%s.json", w->id);
-	rc = store_put(dir, name, text, strlen(text), sync, err, errlen);
+	strbuf_str(buf, text);
+	strbuf_addc(buf, '\n');
 	free(text);
-	return rc;
 }
 
-/* Remove a watch's state file. */
-int
-watch_unlink(const char *dir, const char *id, char *err, size_t errlen)
+/* Add the journal line of a deleted watch to buf. */
+void
+watch_gone_record(const char *id, struct strbuf *buf)
 {
-	char	 name[32];
+	json_t	*j = json_pack("{s:i, s:s, s:b}", "version", 1, "watch_id", id,
+	    "deleted", 1);
+	char	*text;
 
-	snprintf(name, sizeof name, "%s.json", id);
-	return store_remove(dir, name, err, errlen);
+	text = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	strbuf_str(buf, text);
+	strbuf_addc(buf, '\n');
+	free(text);
+}
+
+/* The bucket of a watch ID in a table of nb (a power of two) buckets. */
+static struct watch **
+id_bucket(struct watch **b, size_t nb, const char *id)
+{
+	unsigned	 h = 2166136261u;
+
+	for (; *id != '\0'; id++)
+		h = (h ^ (unsigned char)*id) * 16777619u;
+	return &b[h & (nb - 1)];
+}
+
+/* Where the watch with an ID is in a table; *pp is NULL for none. */
+static struct watch **
+id_find(struct watch **b, size_t nb, const char *id)
+{
+	struct watch	**pp;
+
+	for (pp = id_bucket(b, nb, id); *pp != NULL; pp = &(*pp)->hnext)
+		if (strcmp((*pp)->id, id) == 0)
+			break;
+	return pp;
 }
 
 /*
- * Every watch kept in dir, in a new array. A file that cannot be read is
- * reported through warn and left where it is.
+ * The watches of the journal at path, in a new array, in the order they
+ * were first made: the newest line of each counts, and a deleted one is
+ * left out. A last line cut short by a crash is cut off the file; a line
+ * that is not a watch is reported through warn and skipped. *bytes is the
+ * size of the file. NULL with err set when it cannot be read.
  */
 struct watch **
-watch_load_all(const char *dir, size_t *np, void (*warn)(const char *),
+watch_journal_load(const char *path, size_t *np, size_t *bytes,
+    void (*warn)(const char *), char *err, size_t errlen)
+{
+	struct watch	**v = NULL, *w, **pp, **b, *x, *next;
+	json_error_t	 jerr;
+	json_t		*j;
+	FILE		*fp;
+	char		*line = NULL, why[256], msg[1024];
+	const char	*id;
+	size_t		 cap = 0, n = 0, lineno = 0, i, nb = 1024, k;
+	off_t		 off = 0;
+	ssize_t		 len;
+	int		 fd;
+
+	*np = 0;
+	*bytes = 0;
+	if ((fd = open(path, O_RDWR | O_CLOEXEC)) == -1) {
+		if (errno == ENOENT)
+			return xcalloc(1, sizeof *v);
+		seterr(err, errlen, "cannot read %s: %s", path,
+		    strerror(errno));
+		return NULL;
+	}
+	if ((fp = fdopen(fd, "r")) == NULL) {
+		seterr(err, errlen, "cannot read %s: %s", path,
+		    strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	v = xcalloc(1, sizeof *v);
+	b = xcalloc(nb, sizeof *b);
+	while ((len = getline(&line, &cap, fp)) != -1) {
+		lineno++;
+		if (line[len - 1] != '\n') {
+			snprintf(msg, sizeof msg, "%s:%zu: a line cut short "
+			    "(a crash while it was written) is dropped", path,
+			    lineno);
+			warn(msg);
+			if (ftruncate(fd, off) == -1) {
+				snprintf(msg, sizeof msg, "%s: %s", path,
+				    strerror(errno));
+				warn(msg);
+			}
+			break;
+		}
+		off += len;
+		if ((j = json_loadb(line, (size_t)len, 0, &jerr)) == NULL ||
+		    (id = json_string_value(json_object_get(j,
+		    "watch_id"))) == NULL) {
+			snprintf(msg, sizeof msg, "%s:%zu: not a watch (%s); "
+			    "skipped", path, lineno, j == NULL ? "not JSON" :
+			    "no watch_id");
+			warn(msg);
+			json_decref(j);
+			continue;
+		}
+		pp = id_find(b, nb, id);
+		if (json_is_true(json_object_get(j, "deleted"))) {
+			if ((x = *pp) != NULL) {
+				/* A hole, closed at the end. */
+				*pp = x->hnext;
+				v[x->slot] = NULL;
+				watch_free(x);
+			}
+			json_decref(j);
+			continue;
+		}
+		if ((w = watch_from_json(j, why, sizeof why)) == NULL) {
+			snprintf(msg, sizeof msg, "%s:%zu: not a watch (%s); "
+			    "skipped", path, lineno, why);
+			warn(msg);
+			json_decref(j);
+			continue;
+		}
+		json_decref(j);
+		if ((x = *pp) != NULL) {
+			w->slot = x->slot;
+			w->hnext = x->hnext;
+			watch_free(x);
+		} else {
+			v = xreallocarray(v, n + 1, sizeof *v);
+			w->slot = n++;
+			w->hnext = NULL;
+		}
+		*pp = w;
+		v[w->slot] = w;
+		if (n > nb) {
+			/* Twice the buckets, the watches spread again. */
+			struct watch	**nbk = xcalloc(nb * 2, sizeof *nbk);
+
+			for (k = 0; k < nb; k++)
+				for (x = b[k]; x != NULL; x = next) {
+					next = x->hnext;
+					pp = id_bucket(nbk, nb * 2, x->id);
+					x->hnext = *pp;
+					*pp = x;
+				}
+			free(b);
+			b = nbk;
+			nb *= 2;
+		}
+	}
+	free(line);
+	fclose(fp);
+	free(b);
+	for (i = 0, k = 0; i < n; i++)
+		if (v[i] != NULL) {
+			v[i]->hnext = NULL;
+			v[i]->slot = 0;
+			v[k++] = v[i];
+		}
+	n = k;
+	*np = n;
+	*bytes = (size_t)off;
+	return v;
+}
+
+/*
+ * Every watch in a directory of one file each, as tinkr kept them before
+ * the journal, in a new array. A file that cannot be read is reported
+ * through warn and left where it is.
+ */
+struct watch **
+watch_dir_load(const char *dir, size_t *np, void (*warn)(const char *),
     char *err, size_t errlen)
 {
 	struct watch	**v = NULL, *w;

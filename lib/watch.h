@@ -90,10 +90,11 @@ json_t		*watch_json(const struct watch *);
 json_t		*watch_notified(const struct watch *);
 void		 watch_set_notified(struct watch *, json_t *);
 struct watch	*watch_from_json(json_t *, char *, size_t);
-int		 watch_save(const char *, const struct watch *, int, char *,
-		     size_t);
-int		 watch_unlink(const char *, const char *, char *, size_t);
-struct watch	**watch_load_all(const char *, size_t *,
+void		 watch_record(const struct watch *, struct strbuf *);
+void		 watch_gone_record(const char *, struct strbuf *);
+struct watch	**watch_journal_load(const char *, size_t *, size_t *,
+		     void (*)(const char *), char *, size_t);
+struct watch	**watch_dir_load(const char *, size_t *,
 		     void (*)(const char *), char *, size_t);
 int		 anomalies_differ(json_t *, json_t *);
 json_t		*anomalies_cleared(json_t *, json_t *);

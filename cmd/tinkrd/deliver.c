@@ -1083,9 +1083,7 @@ journal_cut(struct tinkrd *d)
 	size_t		 i;
 	int		 fd;
 
-	watches_write_all(d);
-	if (store_sync_all(d->watchdir) == -1)
-		log_warn("flushing %s", d->watchdir);
+	watches_snapshot(d);
 	strbuf_add(&buf, "", 0);
 	for (i = 0; i < d->nrecent; i++)
 		if (d->recent[i]->state != D_PENDING)

@@ -326,15 +326,14 @@ void
 route_watch_delete(struct request *req, struct reply *rep)
 {
 	struct watch	*w;
-	char		 err[512], id[16];
+	char		 id[16];
 	size_t		 n;
 
 	if ((w = path_watch(req, rep)) == NULL)
 		return;
 	strlcpy(id, w->id, sizeof id);
 	n = deliver_cancel_watch(req->d, id);
-	if (watch_unlink(req->d->watchdir, id, err, sizeof err) == -1)
-		log_warnx("watch %s: %s", id, err);
+	watch_forget(req->d, id);
 	watch_drop(req->d, w);
 	log_info("watch %s deleted, %zu pending notifications cancelled",
 	    id, n);

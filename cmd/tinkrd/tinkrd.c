@@ -174,15 +174,13 @@ state_init(struct tinkrd *d, char *err, size_t errlen)
 	if (paths_state_dir(d->statedir, sizeof d->statedir, err,
 	    errlen) == -1)
 		return -1;
-	if (snprintf(d->watchdir, sizeof d->watchdir, "%s/watches",
-	    d->statedir) >= (int)sizeof d->watchdir ||
+	if (snprintf(d->wjournal, sizeof d->wjournal, "%s/watches.jsonl",
+	    d->statedir) >= (int)sizeof d->wjournal ||
 	    snprintf(d->journal, sizeof d->journal, "%s/deliveries.jsonl",
 	    d->statedir) >= (int)sizeof d->journal) {
 		seterr(err, errlen, "state directory path too long");
 		return -1;
 	}
-	if (store_mkdir(d->watchdir, err, errlen) == -1)
-		return -1;
 	return 0;
 }
 
@@ -342,6 +340,7 @@ main(int argc, char **argv)
 	int		 ch, checkonly = 0, verbose = 0, notify = -1;
 
 	memset(&d, 0, sizeof d);
+	d.jfd = d.wfd = -1;
 	d.listenfd = -1;
 	d.foreground = 0;
 	while ((ch = getopt(argc, argv, "c:dfl:nS:V")) != -1) {

@@ -66,13 +66,17 @@ struct tinkrd {
 
 	/* The state directory: watches and the delivery journal. */
 	char		 statedir[PATH_MAX];
-	char		 watchdir[PATH_MAX];
-	char		 journal[PATH_MAX];
+	char		 wjournal[PATH_MAX];	/* watches.jsonl */
+	char		 journal[PATH_MAX];	/* deliveries.jsonl */
 
 	/* Watches (watches.c): all of them, and the running ones by due. */
 	struct watch	**watches;
 	size_t		 nwatches;
 	struct watch	**whash;	/* they, by ID */
+	int		 wfd;		/* their journal, appended to */
+	struct strbuf	 wbuf;		/* its lines not written yet */
+	size_t		 wbytes;	/* its size */
+	size_t		 wlive;		/* its size when last rewritten */
 	size_t		 nwhash;	/* buckets, a power of two */
 	struct watch	**heap;
 	size_t		 nheap;
@@ -233,7 +237,8 @@ struct watch	*watch_find(struct tinkrd *, const char *);
 void		 watch_store(struct tinkrd *, struct watch *);
 void		 watch_store_now(struct tinkrd *, struct watch *);
 void		 watches_write(struct tinkrd *);
-void		 watches_write_all(struct tinkrd *);
+void		 watches_snapshot(struct tinkrd *);
+void		 watch_forget(struct tinkrd *, const char *);
 json_t		*watches_stats_json(struct tinkrd *);
 void		 watch_schedule(struct tinkrd *, struct watch *);
 void		 watch_halt(struct tinkrd *, struct watch *);

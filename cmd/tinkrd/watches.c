@@ -5,15 +5,19 @@
  * checking never waits on delivery.
  */
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "log.h"
 #include "notify.h"
 #include "source.h"
+#include "store.h"
 #include "tinkrd.h"
 #include "util.h"
 #include "watch.h"
@@ -149,8 +153,9 @@ watch_find(struct tinkrd *d, const char *id)
 }
 
 /*
- * Mark a watch's file as behind: state_commit writes it after the journal
- * is flushed, so a crash may repeat a notification but not lose one.
+ * Mark a watch as behind in the journal: state_commit writes its line
+ * after the delivery journal, so a crash may repeat a notification but not
+ * lose one.
  */
 void
 watch_store(struct tinkrd *d, struct watch *w)
@@ -161,16 +166,40 @@ watch_store(struct tinkrd *d, struct watch *w)
 	}
 }
 
-/* Write a watch's file now, flushed: before a route answers. */
+/* Write the watches' lines not written yet; flushed with sync. */
+static void
+watches_flush(struct tinkrd *d, int sync)
+{
+	const char	*p = d->wbuf.s;
+	size_t		 left = d->wbuf.len;
+	ssize_t		 n;
+
+	while (left > 0) {
+		if ((n = write(d->wfd, p, left)) == -1) {
+			if (errno == EINTR)
+				continue;
+			log_warn("cannot write %s", d->wjournal);
+			memmove(d->wbuf.s, p, left);
+			d->wbuf.len = left;
+			return;
+		}
+		p += n;
+		left -= (size_t)n;
+		d->wbytes += (size_t)n;
+	}
+	d->wbuf.len = 0;
+	if (sync && fdatasync(d->wfd) == -1)
+		log_warn("flushing %s", d->wjournal);
+}
+
+/* Write a watch's line now, flushed: before a route answers. */
 void
 watch_store_now(struct tinkrd *d, struct watch *w)
 {
-	char	 err[512];
-
 	/* What it says it notified must not be ahead of the journal. */
 	deliver_flush(d);
-	if (watch_save(d->watchdir, w, 1, err, sizeof err) == -1)
-		log_warnx("watch %s: %s", w->id, err);
+	watch_record(w, &d->wbuf);
+	watches_flush(d, 1);
 	w->stale = 0;
 	if (w->dirty) {
 		w->dirty = 0;
@@ -178,44 +207,73 @@ watch_store_now(struct tinkrd *d, struct watch *w)
 	}
 }
 
-/* Write the files of the watches that are behind, unflushed. */
+/* Record a deleted watch now, flushed. */
+void
+watch_forget(struct tinkrd *d, const char *id)
+{
+	watch_gone_record(id, &d->wbuf);
+	watches_flush(d, 1);
+}
+
+/*
+ * Rewrite the watches' journal whole, a line a watch, flushed: what only
+ * counted, and what the delivery journal alone said they notified, is
+ * written at last.
+ */
+void
+watches_snapshot(struct tinkrd *d)
+{
+	struct strbuf	 buf = { NULL, 0, 0 };
+	char		 err[512];
+	size_t		 i;
+	int		 fd;
+
+	strbuf_add(&buf, "", 0);
+	for (i = 0; i < d->nwatches; i++)
+		watch_record(d->watches[i], &buf);
+	if (store_put(d->statedir, "watches.jsonl", buf.s, buf.len, 1, err,
+	    sizeof err) == -1) {
+		log_warnx("%s", err);
+		free(buf.s);
+		return;
+	}
+	if ((fd = open(d->wjournal, O_WRONLY | O_APPEND | O_CLOEXEC)) == -1)
+		log_warn("%s", d->wjournal);
+	else {
+		if (d->wfd != -1)
+			close(d->wfd);
+		d->wfd = fd;
+	}
+	d->wbuf.len = 0;
+	d->wbytes = d->wlive = buf.len;
+	for (i = 0; i < d->nwatches; i++) {
+		d->watches[i]->stale = 0;
+		d->watches[i]->dirty = 0;
+	}
+	d->ndirty = 0;
+	free(buf.s);
+}
+
+/*
+ * Write the lines of the watches that are behind, unflushed; rewrite the
+ * journal when it has grown to twice what it holds, and a MiB.
+ */
 void
 watches_write(struct tinkrd *d)
 {
-	char	 err[512];
 	size_t	 i;
 
 	for (i = 0; i < d->nwatches && d->ndirty > 0; i++) {
 		if (!d->watches[i]->dirty)
 			continue;
-		if (watch_save(d->watchdir, d->watches[i], 0, err,
-		    sizeof err) == -1)
-			log_warnx("watch %s: %s", d->watches[i]->id, err);
+		watch_record(d->watches[i], &d->wbuf);
 		d->watches[i]->dirty = 0;
 		d->watches[i]->stale = 0;
 		d->ndirty--;
 	}
-}
-
-/* Write the files of all the watches that are behind, unflushed. */
-void
-watches_write_all(struct tinkrd *d)
-{
-	char	 err[512];
-	size_t	 i;
-
-	for (i = 0; i < d->nwatches; i++) {
-		if (!d->watches[i]->dirty && !d->watches[i]->stale)
-			continue;
-		if (watch_save(d->watchdir, d->watches[i], 0, err,
-		    sizeof err) == -1)
-			log_warnx("watch %s: %s", d->watches[i]->id, err);
-		d->watches[i]->stale = 0;
-		if (d->watches[i]->dirty) {
-			d->watches[i]->dirty = 0;
-			d->ndirty--;
-		}
-	}
+	watches_flush(d, 0);
+	if (d->wbytes > 2 * d->wlive + 1024 * 1024)
+		watches_snapshot(d);
 }
 
 /* Put a running watch on the schedule, its first check now. */
@@ -276,6 +334,50 @@ watch_drop(struct tinkrd *d, struct watch *w)
 	watch_free(w);
 }
 
+/*
+ * Bring in what an older tinkr kept: a watches/ directory of one file
+ * each is added to the journal, flushed, and only then removed.
+ */
+static int
+watches_migrate(struct tinkrd *d, char *err, size_t errlen)
+{
+	struct watch	**v;
+	struct strbuf	 buf = { NULL, 0, 0 };
+	char		 dir[PATH_MAX + 16], path[PATH_MAX + 64];
+	size_t		 i, n;
+
+	snprintf(dir, sizeof dir, "%s/watches", d->statedir);
+	if (access(dir, F_OK) == -1)
+		return 0;
+	*err = '\0';
+	v = watch_dir_load(dir, &n, warn_file, err, errlen);
+	if (v == NULL && *err != '\0')
+		return -1;
+	strbuf_add(&buf, "", 0);
+	for (i = 0; i < n; i++)
+		watch_record(v[i], &buf);
+	if (n > 0 && store_append(d->wjournal, buf.s, buf.len, err,
+	    errlen) == -1) {
+		free(buf.s);
+		for (i = 0; i < n; i++)
+			watch_free(v[i]);
+		free(v);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof path, "%s/%s.json", dir, v[i]->id);
+		unlink(path);
+		watch_free(v[i]);
+	}
+	store_sync_dir(dir);
+	if (rmdir(dir) == 0 || n > 0)
+		log_info("%zu watches moved from %s to %s", n, dir,
+		    d->wjournal);
+	free(buf.s);
+	free(v);
+	return 0;
+}
+
 /* Load the watches kept in the state directory; schedule running ones. */
 int
 watches_init(struct tinkrd *d, char *err, size_t errlen)
@@ -284,9 +386,22 @@ watches_init(struct tinkrd *d, char *err, size_t errlen)
 	long long	 now, next;
 	size_t		 i, n;
 
-	if ((v = watch_load_all(d->watchdir, &n, warn_file, err,
-	    errlen)) == NULL && n == 0 && *err != '\0')
+	d->wfd = -1;
+	if (watches_migrate(d, err, errlen) == -1)
 		return -1;
+	if ((v = watch_journal_load(d->wjournal, &n, &d->wbytes, warn_file,
+	    err, errlen)) == NULL)
+		return -1;
+	d->wlive = d->wbytes;
+	if ((d->wfd = open(d->wjournal, O_WRONLY | O_CREAT | O_APPEND |
+	    O_CLOEXEC, 0600)) == -1) {
+		seterr(err, errlen, "cannot open %s: %s", d->wjournal,
+		    strerror(errno));
+		for (i = 0; i < n; i++)
+			watch_free(v[i]);
+		free(v);
+		return -1;
+	}
 	now = (long long)time(NULL);
 	for (i = 0; i < n; i++) {
 		watch_add(d, v[i]);
@@ -309,13 +424,18 @@ watches_init(struct tinkrd *d, char *err, size_t errlen)
 void
 watches_free(struct tinkrd *d)
 {
-	/* What is behind is written now, after the journal. */
+	/* What is behind is written now, after the delivery journal. */
 	deliver_flush(d);
-	watches_write_all(d);
+	if (d->wfd != -1) {
+		watches_snapshot(d);
+		close(d->wfd);
+		d->wfd = -1;
+	}
 	while (d->nwatches > 0)
 		watch_drop(d, d->watches[0]);
 	free(d->watches);
 	free(d->whash);
+	free(d->wbuf.s);
 	free(d->heap);
 	free(d->checks);
 }

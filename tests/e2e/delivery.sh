@@ -605,17 +605,19 @@ rnd_sleep() {
 	_rs=$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')
 	sleep "$((_rs % 12 / 10)).$((_rs % 10))"
 }
-# state_valid: every watch file and journal record is one JSON object.
+# state_valid: every whole line of both journals is one JSON object.
 state_valid() {
 	journal_valid || return 1
 	_sv_bad=0
-	for _sv_f in "$TINKR_STATE_DIR"/watches/*; do
-		[ -f "$_sv_f" ] || continue
-		json_valid "$(cat "$_sv_f")" || {
-			diag "not JSON: $_sv_f"
+	_sv_w=$TINKR_STATE_DIR/watches.jsonl
+	while IFS= read -r _sv_line; do
+		json_valid "$_sv_line" || {
+			diag "not JSON in $_sv_w: $_sv_line"
 			_sv_bad=$((_sv_bad + 1))
 		}
-	done
+	done <<EOW
+$(head -n "$(wc -l <"$_sv_w")" "$_sv_w")
+EOW
 	[ "$_sv_bad" = 0 ]
 }
 # seen WANT: every burst watch has seen the anomalies WANT ("metric

@@ -237,7 +237,14 @@ like "$out" '^Anomalies notified last \(1\):$' "watch show: the anomalies notifi
 like "$out" '^  MEDIUM +error_count +15 errors in 10m, exceeds threshold of 10$' \
     "as anomaly prints them"
 like "$out" '^Pending deliveries: 0$' "watch show: nothing pending"
-ok "the watch has a state file" test -f "$TINKR_STATE_DIR/watches/$id.json"
+# wlast ID: the newest whole line of a watch in the watches' journal.
+wlast() {
+	_wj=$TINKR_STATE_DIR/watches.jsonl
+	head -n "$(wc -l <"$_wj")" "$_wj" |
+	    jq -c --arg w "$1" 'select(.watch_id == $w)' | tail -n 1
+}
+is "$(jqr "$(wlast "$id")" '"\(.service) \(.running)"')" \
+    "checkout true" "the watches' journal has it, running"
 
 tinkr watch stop "$id"
 is "$rc" 0 "watch stop exits 0"
@@ -290,7 +297,8 @@ is "$out" "Watch $sid deleted
 tinkr watch list
 lacks "$out" "$sid" "a deleted watch is no longer listed"
 contains "$out" "$id" "the other watch still is"
-ok "its state file is gone" test ! -e "$TINKR_STATE_DIR/watches/$sid.json"
+is "$(jqr "$(wlast "$sid")" .deleted)" true \
+    "the watches' journal says it is deleted"
 is "$(last_state "$evt")" cancelled \
     "the journal's last record of its notification says cancelled"
 tinkr deliveries
@@ -345,7 +353,8 @@ is "$(nposts "$rlog" /solo-other)" 0 "not the other one"
 tinkr watch delete "$did"
 is "$rc" 0 "a watch with nothing pending is deleted"
 is "$out" "Watch $did deleted" "with no line about cancelled deliveries"
-ok "its state file is gone" test ! -e "$TINKR_STATE_DIR/watches/$did.json"
+is "$(jqr "$(wlast "$did")" .deleted)" true \
+    "the watches' journal says so"
 
 tinkr watch start checkout --notifier chat --destination "http://127.0.0.1:$hook/elsewhere"
 is "$rc" 1 "a discord notifier with a destination exits 1"
@@ -524,9 +533,14 @@ isnt "$(daemon_pid)" "$pid" "a new daemon runs"
 ok "it checks again after kill -9" more_checks "$wid" 3
 is "$(nposts "$slog" /seq)" 4 "an unchanged set is not sent again after kill -9"
 is "$(nposts "$rlog" /hook)" 1 "nor that of the other watch"
-for f in "$TINKR_STATE_DIR"/watches/*.json; do
-	ok "state file $(basename "$f") is JSON" json_valid "$(cat "$f")"
-done
+wj=$TINKR_STATE_DIR/watches.jsonl
+nbad=0
+while IFS= read -r line; do
+	json_valid "$line" || nbad=$((nbad + 1))
+done <<EOW
+$(head -n "$(wc -l <"$wj")" "$wj")
+EOW
+is "$nbad" 0 "every whole line of the watches' journal is JSON"
 tinkr daemon stop
 start_foreground "$T_SCRATCH/tinkrd.log"
 tinkr watch list
@@ -534,6 +548,46 @@ is "$(printf '%s\n' "$out" | grep -c '^watch-')" 3 "a daemon in the foreground f
 lacks "$(cat "$T_SCRATCH/tinkrd.log")" "not a watch" "and no state file it cannot read"
 ok "the watch checks on" more_checks "$wid" 2
 is "$(nposts "$slog" /seq)" 4 "and sends nothing"
+
+# --- a state directory left by an older tinkr: a file a watch, an outbox ---
+tinkr daemon stop
+old=$T_SCRATCH/oldstate
+mkdir -m 700 "$old" "$old/watches" "$old/outbox"
+now=$(date +%s)
+cat >"$old/watches/watch-0000abcd.json" <<EOF
+{"version":1,"watch_id":"watch-0000abcd","service":"checkout","profile":"demo","notifier":"hook","destination":null,"interval_seconds":3600,"window_seconds":600,"running":false,"started_at":$now,"last_run_at":0,"last_error":null,"consecutive_failures":0,"checks":0,"notifications":2,"notified":[]}
+EOF
+payload='{"watch_id":"watch-0000abcd","service":"checkout","anomaly_count":0,"anomalies":[],"status":"resolved","event_id":"EVT","resolved":[]}'
+record() {	# record SEQ EVENT STATE
+	printf '{"version":1,"event_id":"%s","seq":%s,"watch_id":"watch-0000abcd","service":"checkout","profile":"demo","notifier":"hook","destination":"http://127.0.0.1:%s/migrated","state":"%s","attempts":0,"created_at":%s,"updated_at":%s,"next_at":0,"last_result":null,"payload":%s}\n' \
+	    "$2" "$1" "$hook" "$3" "$now" "$now" "$(printf '%s' "$payload" | sed "s/EVT/$2/")"
+}
+record 1 evt_0000000000000000000abc01 delivered >"$old/history.jsonl"
+record 2 evt_0000000000000000000abc02 pending \
+    >"$old/outbox/0000000000000002-evt_0000000000000000000abc02.json"
+TINKR_STATE_DIR=$old
+export TINKR_STATE_DIR
+tinkr daemon start
+is "$rc" 0 "tinkrd starts on a state directory of an older tinkr"
+tinkr watch list
+like "$out" '^watch-0000abcd +checkout +3600s +stopped ' "its watch is there"
+ok "its pending notification is delivered" \
+    wait_until 10 has_posts "$rlog" /migrated 1
+is "$(posts "$rlog" /migrated | tail -n 1 | jq -r '.headers["webhook-id"]')" \
+    evt_0000000000000000000abc02 "with its event ID"
+tinkr deliveries
+like "$out" '^evt_0000000000000000000abc01 +watch-0000abcd +hook +delivered ' \
+    "its history is listed"
+ok "the old files are gone" test ! -e "$old/watches" -a ! -e "$old/outbox" \
+    -a ! -e "$old/history.jsonl"
+ok "into the two journals" test -s "$old/watches.jsonl" -a \
+    -s "$old/deliveries.jsonl"
+tinkr daemon stop
+tinkr daemon start
+tinkr watch list
+like "$out" '^watch-0000abcd +checkout +3600s +stopped ' \
+    "the watch is still there after a restart"
+is "$(nposts "$rlog" /migrated)" 1 "and nothing is sent again"
 
 sanitizer_check "watches"
 done_testing

@@ -107,12 +107,12 @@ journal_file(const uint8_t *data, size_t size)
 		abort();
 	if (jl.ndone > 4 || jl.bytes > size)
 		abort();
-	for (i = 0; i < jl.npending; i++) {
+	for (i = 0; i < jl.npending; i++)
 		if (jl.pending[i]->state != D_PENDING ||
 		    (i > 0 && jl.pending[i - 1]->seq > jl.pending[i]->seq))
 			abort();
+	for (i = 0; i < jl.npending; i++)
 		delivery_free(jl.pending[i]);
-	}
 	for (i = 0; i < jl.ndone; i++) {
 		if (jl.done[i]->state == D_PENDING)
 			abort();

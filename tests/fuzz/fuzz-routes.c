@@ -8,6 +8,7 @@
 
 #include <sys/stat.h>
 
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -80,13 +81,16 @@ setup(void)
 	}
 	snprintf(d.statedir, sizeof d.statedir, "/tmp/tinkr-fuzz-%d",
 	    (int)getpid());
-	snprintf(d.watchdir, sizeof d.watchdir, "%s/watches", d.statedir);
-	snprintf(d.outboxdir, sizeof d.outboxdir, "%s/outbox", d.statedir);
-	snprintf(d.history, sizeof d.history, "%s/history.jsonl",
+	snprintf(d.wjournal, sizeof d.wjournal, "%s/watches.jsonl",
+	    d.statedir);
+	snprintf(d.journal, sizeof d.journal, "%s/deliveries.jsonl",
 	    d.statedir);
 	(void)mkdir(d.statedir, 0700);
-	(void)mkdir(d.watchdir, 0700);
-	(void)mkdir(d.outboxdir, 0700);
+	d.jfd = -1;
+	/* Watches' records go to a journal that is cut at each input. */
+	if ((d.wfd = open(d.wjournal, O_WRONLY | O_CREAT | O_TRUNC |
+	    O_CLOEXEC, 0600)) == -1)
+		abort();
 	if ((d.fetcher = fetcher_new()) == NULL)
 		abort();
 	d.sources = sources_new(d.fetcher);
@@ -97,7 +101,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct request	 req;
 	struct reply	 rep;
-	char		*body, err[512];
+	char		*body;
 	size_t		 i;
 
 	if (size < 1)
@@ -125,12 +129,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	json_decref(rep.json);
 	free(rep.raw);
-	/* Watches made by this input go; their files too. */
-	while (d.nwatches > 0) {
-		(void)watch_unlink(d.watchdir, d.watches[0]->id, err,
-		    sizeof err);
+	/* Watches made by this input go; their records too. */
+	while (d.nwatches > 0)
 		watch_drop(&d, d.watches[0]);
-	}
+	if (ftruncate(d.wfd, 0) == -1)
+		abort();
 	free(body);
 	return 0;
 }

@@ -244,12 +244,13 @@ test_journal(const char *dir, struct delivery *d)
 static void
 test_files(void)
 {
-	struct watch	*w, **v;
+	struct watch	*w, **v, *other;
 	struct delivery	*d;
+	struct strbuf	 wb = { NULL, 0, 0 };
+	struct stat	 sb;
 	json_t		*notified, *again, *body;
 	char		 dir[] = "/tmp/test-watch.XXXXXX", err[256], path[512];
-	size_t		 n;
-	FILE		*fp;
+	size_t		 n, bytes;
 
 	if (mkdtemp(dir) == NULL) {
 		ok(0, "mkdtemp");
@@ -266,9 +267,14 @@ test_files(void)
 	w->started_at = 1764200000;
 	notified = json_pack("[o]", anomaly("error_count", "high", 847));
 	watch_set_notified(w, notified);
-	ok(watch_save(dir, w, 1, err, sizeof err) == 0, "a watch is saved");
-	w->destination = NULL;
-	v = watch_load_all(dir, &n, warn_none, err, sizeof err);
+	w->notified_seq = 12;
+	strbuf_add(&wb, "", 0);
+	watch_record(w, &wb);
+	ok(wb.len > 0 && memchr(wb.s, '\n', wb.len) == wb.s + wb.len - 1,
+	    "a watch's record is one line");
+	snprintf(path, sizeof path, "%s/watches.jsonl", dir);
+	put(path, wb.s);
+	v = watch_journal_load(path, &n, &bytes, warn_none, err, sizeof err);
 	is_int((long long)n, 1, "and loads back");
 	if (n == 1) {
 		is_string(v[0]->id, w->id, "with its ID");
@@ -278,28 +284,53 @@ test_files(void)
 		ok(!anomalies_differ(again, notified),
 		    "what it notified is kept");
 		json_decref(again);
+		ok(v[0]->notified_seq == 12, "and by which notification");
 		ok(v[0]->running && v[0]->interval == 60 &&
 		    v[0]->window == 600, "running, 60s, 10m");
 		watch_free(v[0]);
 	}
 	free(v);
 
-	snprintf(path, sizeof path, "%s/watch-deadbeef.json", dir);
-	if ((fp = fopen(path, "w")) != NULL) {
-		fputs("{\"watch_id\": \"watch-deadbeef\", \"serv", fp);
-		fclose(fp);
-	}
+	/* A second watch, the first changed, a junk line, a cut line. */
+	other = watch_new();
+	strlcpy(other->id, "watch-deadbeef", sizeof other->id);
+	other->service = xstrdup("search");
+	other->profile = xstrdup("demo");
+	other->notifier = xstrdup("pagerduty");
+	wb.len = 0;
+	watch_record(other, &wb);
+	w->running = 0;
+	watch_record(w, &wb);
+	put(path, wb.s);
+	put(path, "junk\n");
+	stat(path, &sb);
+	put(path, "{\"watch_id\": \"watch-deadbeef\", \"serv");
 	nwarned = 0;
-	v = watch_load_all(dir, &n, warn_count, err, sizeof err);
-	is_int((long long)n, 1, "a cut file is left out");
-	is_int(nwarned, 1, "and reported");
-	ok(access(path, F_OK) == 0, "and left where it is");
+	v = watch_journal_load(path, &n, &bytes, warn_count, err, sizeof err);
+	is_int((long long)n, 2, "the newest line of each watch counts");
+	is_int(nwarned, 2, "a junk line and a cut one are reported");
+	is_int((long long)bytes, (long long)sb.st_size,
+	    "the cut line is cut off");
+	if (n == 2) {
+		ok(strcmp(v[0]->id, w->id) == 0 && !v[0]->running,
+		    "the first watch, stopped, first");
+		is_string(v[1]->id, "watch-deadbeef", "then the other");
+	}
 	while (n > 0)
 		watch_free(v[--n]);
 	free(v);
+	wb.len = 0;
+	watch_gone_record(w->id, &wb);
+	put(path, wb.s);
+	v = watch_journal_load(path, &n, &bytes, warn_none, err, sizeof err);
+	ok(n == 1 && strcmp(v[0]->id, "watch-deadbeef") == 0,
+	    "a deleted watch is left out");
+	while (n > 0)
+		watch_free(v[--n]);
+	free(v);
+	watch_free(other);
+	free(wb.s);
 	unlink(path);
-	ok(watch_unlink(dir, w->id, err, sizeof err) == 0, "a watch's file "
-	    "is removed");
 
 	d = delivery_new();
 	delivery_new_id(d->event_id, sizeof d->event_id);
