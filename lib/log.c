@@ -1,26 +1,60 @@
 /* log.c -- stderr in the foreground, syslog once daemonised */
 
+#include <sys/socket.h>
+#include <sys/un.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 
 static int		 log_foreground = 1;
 static int		 log_verbose;
+static int		 log_nowhere;	/* daemonised, and no syslog daemon */
 static const char	*log_procname = "tinkr";
 
-/* Choose the destination: foreground processes log to stderr. */
+/*
+ * Whether a syslog daemon listens on /dev/log. Without one, syslog(3)
+ * tries to connect again at every message: a socket and a failed connect
+ * a line, for nothing.
+ */
+static int
+syslog_listens(void)
+{
+	struct sockaddr_un	 sun;
+	int			 fd, ok;
+
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+		return 0;
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof sun.sun_path, "%s", _PATH_LOG);
+	ok = connect(fd, (struct sockaddr *)&sun, sizeof sun) == 0;
+	close(fd);
+	return ok;
+}
+
+/*
+ * Choose the destination: foreground processes log to stderr, daemons to
+ * syslog when a syslog daemon listens, and nowhere otherwise.
+ */
 void
 log_init(int foreground, const char *procname)
 {
 	log_foreground = foreground;
 	log_procname = procname;
-	if (!foreground)
-		openlog(procname, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	log_nowhere = 0;
+	if (!foreground) {
+		if (syslog_listens())
+			openlog(procname, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+		else
+			log_nowhere = 1;
+	}
 	tzset();
 }
 
@@ -37,6 +71,8 @@ vlog(int pri, const char *emsg, const char *fmt, va_list ap)
 {
 	char	 msg[1024];
 
+	if (log_nowhere)
+		return;
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	if (log_foreground) {
 		if (emsg != NULL)
