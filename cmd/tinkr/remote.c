@@ -80,8 +80,8 @@ const char *
 remote_url(struct cmd_ctx *ctx, const char **token)
 {
 	const struct csection	*sec;
-	const char		*url, *t;
-	char			 path[4096], err[512];
+	const char		*url, *t, *confurl;
+	char			 path[4096], err[512], a[512], b[512];
 
 	*token = getenv("TINKR_API_TOKEN");
 	if (*token != NULL && **token == '\0')
@@ -104,11 +104,17 @@ fromconf:
 			return url;
 	}
 	sec = config_section(remote_conf, "server");
+	confurl = csection_str(sec, "url");
 	if (url == NULL)
-		url = csection_str(sec, "url");
-	if (url != NULL && *token == NULL && (t = csection_str(sec,
-	    "token")) != NULL)
-		*token = t;
+		url = confurl;
+	/* The configuration's token is for its server, not any other. */
+	if (url != NULL && *token == NULL && confurl != NULL &&
+	    (t = csection_str(sec, "token")) != NULL) {
+		url_origin(url, a, sizeof a);
+		url_origin(confurl, b, sizeof b);
+		if (strcasecmp(a, b) == 0)
+			*token = t;
+	}
 	return url;
 }
 
@@ -151,13 +157,6 @@ keep_session(char *data, size_t size, size_t n, void *cls)
 	return n;
 }
 
-/* "scheme://host[:port]" of a URL, for messages. */
-static void
-origin_of(const char *url, char *buf, size_t len)
-{
-	url_origin(url, buf, len);
-}
-
 /*
  * One request to the server; the answer as client_call gives it.
  * EXIT_UNREACHABLE when no answer came.
@@ -186,7 +185,7 @@ remote_call(struct cmd_ctx *ctx, const char *url, const char *token,
 	while (n > 0 && url[n - 1] == '/')
 		n--;
 	xasprintf(&full, "%.*s%s", (int)n, url, path);
-	origin_of(url, origin, sizeof origin);
+	url_origin(url, origin, sizeof origin);
 	errbuf[0] = '\0';
 	strbuf_add(&b, "", 0);
 	lc.easy_setopt(e, CURLOPT_URL, full);

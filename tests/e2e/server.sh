@@ -256,6 +256,15 @@ wait_until 10 grep -q '"path":"/alerts"' recv.log
 contains "$(cat recv.log)" '\"metric\":\"error_count\"' \
     "its alert, made from the server's anomalies, reaches the receiver"
 run env $b_env "$TINKR" daemon stop
+run env TINKR_SOCKET="$T_SCRATCH/nowhere/s.sock" TINKR_API_TOKEN= \
+    "$TINKR" -c "$T_SCRATCH/conf/client.toml" \
+    --remote "http://127.0.0.1:$rport/elsewhere" anomaly payments-api
+wait_until 5 grep -q '"path":"/elsewhere' recv.log
+other=$(grep '"path":"/elsewhere' recv.log | sed -n 1p)
+isnt "$other" "" "--remote to another server reaches it"
+lacks "$other" "$viewer" \
+    "without the token that [server] keeps for its own url"
+lacks "$other" '"authorization"' "nor any Authorization header"
 
 # --- TLS --------------------------------------------------------------------------------
 if ! command -v openssl >/dev/null 2>&1; then
