@@ -115,10 +115,16 @@ fix_save(const char *dir, json_t *fix, char *err, size_t errlen)
 	char	*text, name[64];
 	int	 rc;
 
+	const char	*id = json_string_value(json_object_get(fix, "fix_id"));
+
+	if (id == NULL || strncmp(id, "fix-", 4) != 0 || strchr(id, '/') !=
+	    NULL || strlen(id) > 32) {
+		seterr(err, errlen, "a fix without a fix ID cannot be kept");
+		return -1;
+	}
 	if (store_mkdir(dir, err, errlen) == -1)
 		return -1;
-	snprintf(name, sizeof name, "%s.json",
-	    json_string_value(json_object_get(fix, "fix_id")));
+	snprintf(name, sizeof name, "%s.json", id);
 	text = json_dumps(fix, JSON_INDENT(2));
 	rc = store_put(dir, name, text, strlen(text), 1, err, errlen);
 	free(text);

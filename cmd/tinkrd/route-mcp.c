@@ -21,7 +21,8 @@
 #include "tinkrd.h"
 #include "util.h"
 
-#define MCP_SESSIONS_MAX	256
+#define MCP_SESSIONS_MAX	1024	/* in all */
+#define MCP_SESSIONS_SUBJECT	64	/* of one token's subject */
 #define MCP_SESSION_IDLE	(24 * 3600)
 
 /* The event stream of an HTTP+SSE (2024-11-05) session. */
@@ -95,11 +96,18 @@ session_new(struct tinkrd *d, const char *version, const char *subject)
 {
 	struct mcp_session	*s, **sp;
 	long long		 now = (long long)time(NULL);
-	size_t			 n = 0;
+	size_t			 n = 0, mine = 0;
 
-	/* Forget sessions idle for a day, and the oldest beyond the cap. */
+	if (subject == NULL)
+		subject = "";
+	/*
+	 * Forget sessions idle for a day, and the oldest beyond the caps:
+	 * one subject's many sessions push out its own oldest, not others'.
+	 */
 	for (sp = &d->mcp_sessions; (s = *sp) != NULL;) {
 		if ((now - s->last > MCP_SESSION_IDLE && s->stream == NULL) ||
+		    (strcmp(s->subject, subject) == 0 &&
+		    ++mine >= MCP_SESSIONS_SUBJECT) ||
 		    ++n >= MCP_SESSIONS_MAX) {
 			*sp = s->next;
 			session_free(s);
@@ -111,7 +119,7 @@ session_new(struct tinkrd *d, const char *version, const char *subject)
 	snprintf(s->id, sizeof s->id, "mcp-%08x%08x%08x%08x", arc4random(),
 	    arc4random(), arc4random(), arc4random());
 	strlcpy(s->version, version, sizeof s->version);
-	strlcpy(s->subject, subject != NULL ? subject : "", sizeof s->subject);
+	strlcpy(s->subject, subject, sizeof s->subject);
 	s->last = now;
 	s->next = d->mcp_sessions;
 	d->mcp_sessions = s;

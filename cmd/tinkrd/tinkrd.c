@@ -103,11 +103,14 @@ read_pem(struct tinkrd *d, const char *key, char *err, size_t errlen)
 		free(dir);
 	} else
 		strlcpy(path, name, sizeof path);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
-	    (s = read_fd(fd, 1024 * 1024, &len)) == NULL) {
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
 		seterr(err, errlen, "%s %s: %s", key, path, strerror(errno));
-		if (fd != -1)
-			close(fd);
+		return NULL;
+	}
+	if ((s = read_fd(fd, 1024 * 1024, &len)) == NULL) {
+		seterr(err, errlen, "%s %s: %s", key, path, errno == EFBIG ?
+		    "larger than 1 MiB" : strerror(errno));
+		close(fd);
 		return NULL;
 	}
 	close(fd);
