@@ -1024,3 +1024,38 @@ notify_payload(const char *watch_id, const char *service,
 		json_object_set_new(o, "test", json_true());
 	return o;
 }
+
+/*
+ * The body of a webhook as JSON text, byte for byte what json_dumps of
+ * notify_payload writes compact, from the anomalies (n of them) and the
+ * resolved ones as compact JSON arrays already: a watch's check writes
+ * its anomalies once, for the body and for what it notified.
+ */
+char *
+notify_payload_text(const char *watch_id, const char *service,
+    const char *event_id, const char *status, const char *anomalies,
+    size_t n, const char *resolved, int test)
+{
+	struct strbuf	 b = { NULL, 0, 0 };
+	char		 num[32];
+
+	if (status == NULL || strcmp(status, "resolved") != 0)
+		status = "firing";
+	strbuf_str(&b, "{\"watch_id\":");
+	strbuf_json(&b, watch_id);
+	strbuf_str(&b, ",\"service\":");
+	strbuf_json(&b, service);
+	snprintf(num, sizeof num, ",\"anomaly_count\":%zu,\"anomalies\":", n);
+	strbuf_str(&b, num);
+	strbuf_str(&b, anomalies != NULL ? anomalies : "[]");
+	strbuf_str(&b, ",\"status\":");
+	strbuf_json(&b, status);
+	strbuf_str(&b, ",\"event_id\":");
+	strbuf_json(&b, event_id);
+	strbuf_str(&b, ",\"resolved\":");
+	strbuf_str(&b, resolved != NULL ? resolved : "[]");
+	if (test)
+		strbuf_str(&b, ",\"test\":true");
+	strbuf_addc(&b, '}');
+	return b.s;
+}

@@ -36,6 +36,8 @@ long long	 notify_retry_after(const char *, long long);
 long long	 notify_backoff(int, unsigned int);
 char		*notify_discord_content(const char *, const char *, const char *,
 		    json_t *, json_t *);
+char		*notify_payload_text(const char *, const char *, const char *,
+		     const char *, const char *, size_t, const char *, int);
 json_t		*notify_payload(const char *, const char *, const char *,
 		    const char *, json_t *, json_t *, int);
 

@@ -386,3 +386,128 @@ child_environ(size_t extra)
 			envp[n++] = environ[i];
 	return envp;
 }
+
+/*
+ * The length of the well-formed UTF-8 character at p (at most left
+ * bytes): 1 to 4, or 0 when it is not one (overlongs and surrogates are
+ * not).
+ */
+size_t
+utf8_char(const char *s, size_t left)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	unsigned long		 cp, min;
+	size_t			 n, k;
+
+	if (left == 0)
+		return 0;
+	if (p[0] < 0x80)
+		return 1;
+	if ((p[0] & 0xe0) == 0xc0) {
+		n = 1;
+		cp = p[0] & 0x1f;
+		min = 0x80;
+	} else if ((p[0] & 0xf0) == 0xe0) {
+		n = 2;
+		cp = p[0] & 0x0f;
+		min = 0x800;
+	} else if ((p[0] & 0xf8) == 0xf0) {
+		n = 3;
+		cp = p[0] & 0x07;
+		min = 0x10000;
+	} else
+		return 0;
+	if (left <= n)
+		return 0;
+	for (k = 1; k <= n; k++) {
+		if ((p[k] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[k] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n + 1;
+}
+
+/* Replace each byte of s that is not part of well-formed UTF-8 with '?'. */
+void
+utf8_scrub(char *s)
+{
+	size_t	 left = strlen(s), n;
+
+	while (left > 0) {
+		if ((n = utf8_char(s, left)) == 0) {
+			*s = '?';
+			n = 1;
+		}
+		s += n;
+		left -= n;
+	}
+}
+
+/*
+ * Add s to b as a JSON string, quoted and escaped as jansson writes it
+ * (", \ and control characters; UTF-8 as it is). A byte that is not
+ * well-formed UTF-8 is written as U+FFFD. NULL is written as null.
+ */
+void
+strbuf_json(struct strbuf *b, const char *s)
+{
+	static const char	 hex[] = "0123456789ABCDEF";
+	const char		*run;
+	size_t			 left, n;
+	char			 esc[8];
+
+	if (s == NULL) {
+		strbuf_add(b, "null", 4);
+		return;
+	}
+	strbuf_addc(b, '"');
+	left = strlen(s);
+	while (left > 0) {
+		run = s;
+		while (left > 0 && (unsigned char)*s >= 0x20 && *s != '"' &&
+		    *s != '\\' && (n = utf8_char(s, left)) > 0) {
+			s += n;
+			left -= n;
+		}
+		strbuf_add(b, run, (size_t)(s - run));
+		if (left == 0)
+			break;
+		switch (*s) {
+		case '"':
+			strbuf_add(b, "\\\"", 2);
+			break;
+		case '\\':
+			strbuf_add(b, "\\\\", 2);
+			break;
+		case '\b':
+			strbuf_add(b, "\\b", 2);
+			break;
+		case '\f':
+			strbuf_add(b, "\\f", 2);
+			break;
+		case '\n':
+			strbuf_add(b, "\\n", 2);
+			break;
+		case '\r':
+			strbuf_add(b, "\\r", 2);
+			break;
+		case '\t':
+			strbuf_add(b, "\\t", 2);
+			break;
+		default:
+			if ((unsigned char)*s < 0x20) {
+				memcpy(esc, "\\u00", 4);
+				esc[4] = hex[(unsigned char)*s >> 4];
+				esc[5] = hex[*s & 0xf];
+				strbuf_add(b, esc, 6);
+			} else
+				strbuf_add(b, "\\ufffd", 6);
+			break;
+		}
+		s++;
+		left--;
+	}
+	strbuf_addc(b, '"');
+}

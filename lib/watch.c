@@ -73,6 +73,15 @@ watch_set_notified(struct watch *w, json_t *list)
 	w->nnotified = json_array_size(list);
 }
 
+/* Keep text, a compact JSON array of n anomalies, as what was notified. */
+void
+watch_set_notified_text(struct watch *w, char *text, size_t n)
+{
+	free(w->notified);
+	w->notified = text;
+	w->nnotified = n;
+}
+
 /* A time for people, or null for 0 (never). */
 static json_t *
 time_json(long long t)

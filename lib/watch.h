@@ -89,6 +89,7 @@ void		 watch_new_id(char *, size_t);
 json_t		*watch_json(const struct watch *);
 json_t		*watch_notified(const struct watch *);
 void		 watch_set_notified(struct watch *, json_t *);
+void		 watch_set_notified_text(struct watch *, char *, size_t);
 struct watch	*watch_from_json(json_t *, char *, size_t);
 void		 watch_record(const struct watch *, struct strbuf *);
 void		 watch_gone_record(const char *, struct strbuf *);

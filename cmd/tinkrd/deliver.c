@@ -429,11 +429,10 @@ finish(struct tinkrd *d, struct dqueue *q, struct delivery *dl,
  * flushed before its first attempt, and names the watch's new set.
  */
 void
-deliver_enqueue(struct tinkrd *d, struct watch *w, json_t *anomalies,
-    json_t *cleared, const char *status)
+deliver_enqueue(struct tinkrd *d, struct watch *w, const char *anomalies,
+    size_t n, const char *cleared, const char *status)
 {
 	struct delivery	*dl;
-	json_t		*payload;
 
 	dl = delivery_new();
 	delivery_new_id(dl->event_id, sizeof dl->event_id);
@@ -444,10 +443,10 @@ deliver_enqueue(struct tinkrd *d, struct watch *w, json_t *anomalies,
 	dl->notifier = xstrdup(w->notifier);
 	dl->destination = w->destination != NULL ?
 	    xstrdup(w->destination) : NULL;
-	payload = notify_payload(w->id, w->service, dl->event_id, status,
-	    anomalies, cleared, 0);
-	delivery_set_body(dl, payload);
-	json_decref(payload);
+	dl->body = notify_payload_text(w->id, w->service, dl->event_id,
+	    status, anomalies, n, cleared, 0);
+	strlcpy(dl->status, status, sizeof dl->status);
+	dl->nanomalies = n;
 	dl->state = D_PENDING;
 	dl->created_at = dl->updated_at = (long long)time(NULL);
 	dl->next_at = epoch_ms();
@@ -455,8 +454,7 @@ deliver_enqueue(struct tinkrd *d, struct watch *w, json_t *anomalies,
 	d->jsync = 1;
 	w->notified_seq = dl->seq;
 	log_info("watch %s: anomalies changed (%s, %zu); notification %s "
-	    "queued for %s", w->id, status, json_array_size(anomalies),
-	    dl->event_id, w->notifier);
+	    "queued for %s", w->id, status, n, dl->event_id, w->notifier);
 	queue_append(d, dl);
 }
 
@@ -834,6 +832,8 @@ stderr_tail(int fd, char *buf, size_t len)
 	for (p = tail; *p != '\0'; p++)
 		if ((unsigned char)*p < 0x20)
 			*p = ' ';
+	/* The tail may cut a character, or the command write bytes. */
+	utf8_scrub(tail);
 	snprintf(buf, len, ": %s", tail);
 }
 

@@ -254,8 +254,8 @@ void		 check_done(struct tinkrd *, struct watch *, int, json_t *,
 /* deliver.c */
 int		 deliver_init(struct tinkrd *, char *, size_t);
 void		 deliver_free(struct tinkrd *);
-void		 deliver_enqueue(struct tinkrd *, struct watch *, json_t *,
-		     json_t *, const char *);
+void		 deliver_enqueue(struct tinkrd *, struct watch *, const char *,
+		     size_t, const char *, const char *);
 void		 deliver_run(struct tinkrd *);
 void		 deliver_flush(struct tinkrd *);
 long long	 deliver_timeout(struct tinkrd *);

@@ -532,7 +532,8 @@ check_done(struct tinkrd *d, struct watch *w, int status, json_t *answer,
 {
 	json_t		*current, *cleared, *old;
 	const char	*detail;
-	char		 why[1024];
+	char		 why[1024], *text, *ctext;
+	size_t		 n;
 	va_list		 ap;
 	int		 first, changed, was_failing = w->failures > 0;
 
@@ -569,19 +570,22 @@ check_done(struct tinkrd *d, struct watch *w, int status, json_t *answer,
 	old = watch_notified(w);
 	changed = first ? json_array_size(current) > 0 :
 	    anomalies_differ(old, current);
-	json_decref(old);
-	if (changed) {
-		old = watch_notified(w);
-		cleared = anomalies_cleared(old, current);
-		json_decref(old);
-		deliver_enqueue(d, w, current, cleared, json_array_size(
-		    current) > 0 ? "firing" : "resolved");
-		json_decref(cleared);
-		w->notifications++;
+	if (first || changed) {
+		/* Written once: for the body, and as what was notified. */
+		text = json_dumps(current, JSON_COMPACT);
+		n = json_array_size(current);
+		if (changed) {
+			cleared = anomalies_cleared(old, current);
+			ctext = json_dumps(cleared, JSON_COMPACT);
+			deliver_enqueue(d, w, text, n, ctext, n > 0 ?
+			    "firing" : "resolved");
+			free(ctext);
+			json_decref(cleared);
+			w->notifications++;
+		}
+		watch_set_notified_text(w, text, n);
 	}
-	/* What was notified is kept as it was sent. */
-	if (first || changed)
-		watch_set_notified(w, current);
+	json_decref(old);
 	json_decref(current);
 	/*
 	 * The file follows failures. What was notified is in the journal,

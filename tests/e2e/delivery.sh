@@ -198,7 +198,7 @@ cat >bin/chatty.sh <<EOF
 #!/bin/sh
 echo "looking for a pager" >&2
 echo "paging ops" >&2
-echo "no pager answered" >&2
+printf 'no pager answered \\377 \\303\\274\\n' >&2
 exit 4
 EOF
 chmod 755 bin/*.sh
@@ -453,8 +453,11 @@ ok "the command that exits 3 fails" wait_done "$w_nopager" 5
 like "$row" "^evt_[0-9a-f]+ +$w_nopager +nopager +failed +1 +exit 3: no pager configured " \
     "after one attempt, with its exit status and the last line of its stderr"
 ok "a command that writes several lines to stderr fails" wait_done "$w_chatty" 5
-like "$row" "^evt_[0-9a-f]+ +$w_chatty +chatty +failed +1 +exit 4: no pager answered " \
-    "with the last line of its stderr only (tinkr.toml(5))"
+like "$row" "^evt_[0-9a-f]+ +$w_chatty +chatty +failed +1 +exit 4: no pager answered \\? ü " \
+    "with the last line of its stderr only (tinkr.toml(5)), a byte that is not UTF-8 as ?"
+tinkr --json deliveries --watch "$w_chatty"
+is "$(jqr "$out" '.deliveries[0].last_result')" "exit 4: no pager answered ? ü" \
+    "and as JSON"
 tinkr deliveries --failed
 like "$out" "^evt_[0-9a-f]+ +$w_nopager +nopager +failed +1 +exit 3: no pager configured " \
     "deliveries --failed shows it"

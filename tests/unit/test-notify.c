@@ -866,7 +866,7 @@ test_payload(void)
 {
 	struct anomalies	 list = { NULL, 0 };
 	json_t			*arr, *res, *p;
-	char			*s;
+	char			*s, *a, *t, *r;
 
 	arr = json_pack("[{s:s}]", "metric", "m");
 	res = json_pack("[{s:s}]", "metric", "r");
@@ -918,7 +918,28 @@ test_payload(void)
 	p = notify_payload("w", "payments-api", "e", "firing", arr, NULL, 0);
 	is_int(json_integer_value(json_object_get(p, "anomaly_count")), 2,
 	    "payload: anomaly_count");
+	/* The text form is byte for byte what jansson writes. */
+	s = json_dumps(p, JSON_COMPACT);
+	a = json_dumps(arr, JSON_COMPACT);
+	t = notify_payload_text("w", "payments-api", "e", "firing", a, 2,
+	    NULL, 0);
+	is_string(t, s, "payload text: the same bytes as the object's");
+	free(t);
+	free(s);
 	json_decref(p);
+	res = json_pack("[{s:s}]", "metric", "say \"hi\"\n\t\x01 ü");
+	r = json_dumps(res, JSON_COMPACT);
+	p = notify_payload("w\"1", "api\\x", "evt_9", "resolved", arr, res, 1);
+	s = json_dumps(p, JSON_COMPACT);
+	t = notify_payload_text("w\"1", "api\\x", "evt_9", "resolved", a, 2,
+	    r, 1);
+	is_string(t, s, "payload text: escapes, resolved, test: the same");
+	free(t);
+	free(s);
+	free(r);
+	free(a);
+	json_decref(p);
+	json_decref(res);
 	s = notify_discord_content("w", "payments-api", "firing", arr, NULL);
 	like(s, "\n• **HIGH** `error_count` — 847 errors in 10m, exceeds "
 	    "threshold of 10\n• **MEDIUM** `latency_p99` — p99",
@@ -928,10 +949,46 @@ test_payload(void)
 	anomalies_free(&list);
 }
 
+/* JSON strings as jansson writes them, and bytes that are not UTF-8. */
+static void
+test_json_string(void)
+{
+	const char	*cases[] = { "plain", "q\"b\\s/", "\b\f\n\r\t\x01\x1f",
+	    "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "" };
+	struct strbuf	 b = { NULL, 0, 0 };
+	json_t		*j;
+	char		*want, s[16];
+	size_t		 i;
+
+	for (i = 0; i < nitems(cases); i++) {
+		b.len = 0;
+		strbuf_add(&b, "", 0);
+		strbuf_json(&b, cases[i]);
+		j = json_string(cases[i]);
+		want = json_dumps(j, JSON_ENCODE_ANY);
+		is_string(b.s, want, "strbuf_json writes case %zu as jansson "
+		    "does", i);
+		free(want);
+		json_decref(j);
+	}
+	b.len = 0;
+	strbuf_json(&b, "a\xff" "b\xc3");
+	is_string(b.s, "\"a\\ufffdb\\ufffd\"", "strbuf_json: bytes that are "
+	    "not UTF-8 become U+FFFD");
+	b.len = 0;
+	strbuf_json(&b, NULL);
+	is_string(b.s, "null", "strbuf_json: NULL is null");
+	free(b.s);
+	strlcpy(s, "ok\xff\xe2\x82", sizeof s);
+	utf8_scrub(s);
+	is_string(s, "ok???", "utf8_scrub: each bad byte is a ?");
+}
+
 int
 main(void)
 {
 	plan_lazy();
+	test_json_string();
 	test_sign();
 	test_same_origin();
 	test_prefix_allowed();
