@@ -44,7 +44,10 @@
 #define ATTEMPT_TIMEOUT		10	/* seconds */
 #define RECENT_MAX		1000	/* finished deliveries kept to list */
 #define STDERR_TAIL		200
-#define INFLIGHT_MAX		64	/* attempts at once */
+#define INFLIGHT_MAX		256	/* attempts at once */
+#define ORIGIN_MAX		16	/* of them to one origin (or command), as
+					   many as the fetcher's connections to
+					   a host: more only wait in libcurl */
 #define JOURNAL_MIN		(4 * 1024 * 1024)	/* bytes before it is cut */
 #define JOURNAL_PER_WATCH	2048	/* more bytes allowed per watch */
 
@@ -64,7 +67,7 @@ struct dqueue {
 		Q_READY,		/* on the ready list */
 		Q_WAITING		/* in the retry heap */
 	}		 where;
-	struct dqueue	*rnext;		/* on the ready list */
+	struct dqueue	*rnext;		/* on its origin's ready list */
 	size_t		 slot;		/* in the retry heap */
 };
 
@@ -117,6 +120,23 @@ struct ntest {
 	int		 orphan;	/* the request went away first */
 };
 
+/*
+ * An origin (or exec command) that attempts go to: how many are in
+ * flight, and the queues whose heads may go to it now. An origin with
+ * queues ready and room for another attempt is runnable; turns take from
+ * the runnable origins in turn, so one busy receiver neither holds up the
+ * others nor piles transfers up in libcurl.
+ */
+struct obusy {
+	char		 origin[256];
+	int		 n;
+	struct dqueue	*ready;
+	struct dqueue	*ready_tail;
+	int		 runnable;
+	struct obusy	*rnext;		/* on the runnable list */
+	struct obusy	*next;		/* in the list of all */
+};
+
 /* One attempt in flight. */
 struct attempt {
 	struct delivery	*dl;		/* what is being delivered */
@@ -126,6 +146,7 @@ struct attempt {
 	char		 origin[256];	/* for messages */
 	long long	 started;	/* monotonic ms */
 	struct fetch	*fe;
+	struct obusy	*ob;		/* its origin's count */
 	pid_t		 pid;		/* exec */
 	int		 errfd;
 	long long	 deadline;	/* monotonic ms */
@@ -143,6 +164,71 @@ epoch_ms(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* --- attempts by origin ------------------------------------------------- */
+
+static struct obusy *
+obusy_of(struct tinkrd *d, const char *origin)
+{
+	struct obusy	*o;
+
+	for (o = d->obusy; o != NULL; o = o->next)
+		if (strcmp(o->origin, origin) == 0)
+			return o;
+	o = xcalloc(1, sizeof *o);
+	strlcpy(o->origin, origin, sizeof o->origin);
+	o->next = d->obusy;
+	d->obusy = o;
+	return o;
+}
+
+/* Put an origin on the runnable list if it has work and room for it. */
+static void
+origin_wake(struct tinkrd *d, struct obusy *o)
+{
+	if (o->runnable || o->ready == NULL || o->n >= ORIGIN_MAX)
+		return;
+	o->runnable = 1;
+	o->rnext = NULL;
+	if (d->runnable_tail != NULL)
+		d->runnable_tail->rnext = o;
+	else
+		d->runnable = o;
+	d->runnable_tail = o;
+}
+
+/*
+ * Where a delivery's attempt would go, as attempts name it: the origin of
+ * its URL, or the exec command; "" when its notifier is gone.
+ */
+static void
+delivery_origin(struct tinkrd *d, const struct delivery *dl, char *buf,
+    size_t len)
+{
+	const struct cprofile	*prof;
+	const struct csection	*sec;
+	const char		*type, *target;
+
+	buf[0] = '\0';
+	if ((prof = config_profile(d->conf, dl->profile)) == NULL ||
+	    (sec = config_notifier(d->conf, prof, dl->notifier)) == NULL ||
+	    (type = csection_str(sec, "type")) == NULL)
+		return;
+	if (strcmp(type, "exec") == 0)
+		target = csection_str(sec, "command");
+	else if (strcmp(type, "discord") == 0)
+		target = csection_str(sec, "webhook_url");
+	else if (dl->destination != NULL)
+		target = dl->destination;
+	else
+		target = csection_str(sec, "url");
+	if (target == NULL)
+		return;
+	if (strcmp(type, "exec") == 0)
+		strlcpy(buf, target, len);
+	else
+		url_origin(target, buf, len);
 }
 
 /* --- notifier health --------------------------------------------------- */
@@ -312,6 +398,9 @@ qheap_remove(struct tinkrd *d, struct dqueue *q)
 static void
 queue_schedule(struct tinkrd *d, struct dqueue *q)
 {
+	struct obusy	*o;
+	char		 origin[256];
+
 	if (q->where != Q_IDLE || (q->head != NULL && q->head->inflight))
 		return;
 	if (q->head == NULL) {
@@ -319,13 +408,16 @@ queue_schedule(struct tinkrd *d, struct dqueue *q)
 		return;
 	}
 	if (q->head->next_at <= epoch_ms()) {
+		delivery_origin(d, q->head, origin, sizeof origin);
+		o = obusy_of(d, origin);
 		q->where = Q_READY;
 		q->rnext = NULL;
-		if (d->ready_tail != NULL)
-			d->ready_tail->rnext = q;
+		if (o->ready_tail != NULL)
+			o->ready_tail->rnext = q;
 		else
-			d->ready = q;
-		d->ready_tail = q;
+			o->ready = q;
+		o->ready_tail = q;
+		origin_wake(d, o);
 		return;
 	}
 	if (d->nqheap == d->qheapcap) {
@@ -339,19 +431,33 @@ queue_schedule(struct tinkrd *d, struct dqueue *q)
 	qheap_fix(d, q->slot);
 }
 
-/* The first queue on the ready list, taken off it; NULL for none. */
+/*
+ * The next queue to attempt, taken off its origin's ready list: from the
+ * first runnable origin, which then goes to the back. NULL for none.
+ */
 static struct dqueue *
 ready_pop(struct tinkrd *d)
 {
+	struct obusy	*o;
 	struct dqueue	*q;
 
-	if ((q = d->ready) == NULL)
-		return NULL;
-	if ((d->ready = q->rnext) == NULL)
-		d->ready_tail = NULL;
-	q->rnext = NULL;
-	q->where = Q_IDLE;
-	return q;
+	while ((o = d->runnable) != NULL) {
+		if ((d->runnable = o->rnext) == NULL)
+			d->runnable_tail = NULL;
+		o->runnable = 0;
+		if ((q = o->ready) == NULL || o->n >= ORIGIN_MAX)
+			continue;
+		if ((o->ready = q->rnext) == NULL)
+			o->ready_tail = NULL;
+		q->rnext = NULL;
+		q->where = Q_IDLE;
+		/* Its attempt counts before the origin is looked at again. */
+		o->n++;
+		origin_wake(d, o);
+		o->n--;
+		return q;
+	}
+	return NULL;
 }
 
 /* Queue a notification behind the others of its (watch, notifier). */
@@ -795,6 +901,8 @@ attempt_start(struct tinkrd *d, struct delivery *dl, char *why, size_t len,
 	a->next = d->attempts;
 	d->attempts = a;
 	d->ninflight++;
+	a->ob = obusy_of(d, a->origin);
+	a->ob->n++;
 	return a;
 }
 
@@ -1026,6 +1134,8 @@ attempt_over(struct tinkrd *d, struct attempt **ap)
 
 	*ap = a->next;
 	d->ninflight--;
+	a->ob->n--;
+	origin_wake(d, a->ob);
 	if (a->dl == NULL) {
 		/* Cancelled while in flight: the answer does not matter. */
 		attempt_free(a);
@@ -1230,8 +1340,8 @@ deliver_timeout(struct tinkrd *d)
 	struct attempt	*a;
 	long long	 left = -1, t;
 
-	if (d->deliver_dirty || d->jbuf.len > 0 ||
-	    (d->ready != NULL && d->ninflight < INFLIGHT_MAX))
+	if (d->deliver_dirty || d->jbuf.len > 0 || (d->runnable != NULL &&
+	    d->ninflight < INFLIGHT_MAX))
 		return 0;
 	if (d->nqheap > 0) {
 		left = d->qheap[0]->head->next_at - epoch_ms();
@@ -1391,6 +1501,7 @@ deliver_free(struct tinkrd *d)
 	struct dqueue	*q;
 	struct nhealth	*h;
 	struct delivery	*dl;
+	struct obusy	*o;
 	size_t		 i;
 
 	state_commit(d);
@@ -1417,6 +1528,10 @@ deliver_free(struct tinkrd *d)
 	free(d->qhash);
 	d->qhash = NULL;
 	free(d->qheap);
+	while ((o = d->obusy) != NULL) {
+		d->obusy = o->next;
+		free(o);
+	}
 	while ((q = d->queues) != NULL) {
 		d->queues = q->next;
 		while ((dl = q->head) != NULL) {

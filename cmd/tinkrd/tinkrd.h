@@ -93,8 +93,9 @@ struct tinkrd {
 	/* Delivery (deliver.c). */
 	struct dqueue	*queues;	/* pending, per (watch, notifier) */
 	struct dqueue	**qhash;	/* they, by (watch, notifier) */
-	struct dqueue	*ready;		/* heads due now, first to go first */
-	struct dqueue	*ready_tail;
+	struct obusy	*obusy;		/* where attempts go: in flight, ready */
+	struct obusy	*runnable;	/* they, with heads ready and room */
+	struct obusy	*runnable_tail;
 	struct dqueue	**qheap;	/* heads waiting to retry, soonest
 					   first */
 	size_t		 nqheap;
