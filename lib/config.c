@@ -1952,20 +1952,33 @@ config_section(const struct config *cfg, const char *name)
 	return NULL;
 }
 
+/* Of the sections at n indexes, the one whose subsection is name. */
+static const struct csection *
+section_named(const struct config *cfg, const size_t *idx, size_t n,
+    const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(cfg->sections[idx[i]].sub, name) == 0)
+			return &cfg->sections[idx[i]];
+	return NULL;
+}
+
+/* A profile's service section called name, or NULL. */
+const struct csection *
+config_service(const struct config *cfg, const struct cprofile *prof,
+    const char *name)
+{
+	return section_named(cfg, prof->services, prof->nservices, name);
+}
+
 /* A profile's notifier section called name, or NULL. */
 const struct csection *
 config_notifier(const struct config *cfg, const struct cprofile *prof,
     const char *name)
 {
-	const struct csection	*sec;
-	size_t			 i;
-
-	for (i = 0; i < prof->nnotifiers; i++) {
-		sec = &cfg->sections[prof->notifiers[i]];
-		if (strcmp(sec->sub, name) == 0)
-			return sec;
-	}
-	return NULL;
+	return section_named(cfg, prof->notifiers, prof->nnotifiers, name);
 }
 
 /* A number key's value, or dflt when absent. */

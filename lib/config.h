@@ -98,6 +98,8 @@ const struct ckey	*csection_key(const struct csection *, const char *);
 const char		*csection_str(const struct csection *, const char *);
 const struct csection	*config_notifier(const struct config *,
 			    const struct cprofile *, const char *);
+const struct csection	*config_service(const struct config *,
+			    const struct cprofile *, const char *);
 long long		 csection_seconds(const struct csection *,
 			    const char *, long long);
 json_t			*config_json(const struct config *);

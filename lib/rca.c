@@ -115,23 +115,6 @@ static const struct kind kinds[] = {
 	{ "code_error", "a code error", code_phrases, code_checks },
 };
 
-/* Epoch seconds of "YYYY-MM-DDTHH:MM:SSZ" (a fraction allowed); -1. */
-static long long
-iso_time(const char *s)
-{
-	struct tm	 tm;
-
-	if (s == NULL)
-		return -1;
-	memset(&tm, 0, sizeof tm);
-	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon,
-	    &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6)
-		return -1;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	return (long long)timegm(&tm);
-}
-
 /* Whether s[0..] starts a UUID. */
 static int
 is_uuid(const char *s)
@@ -250,7 +233,7 @@ templates(const struct rca_input *in, size_t *np)
 		if ((msg = json_string_value(json_object_get(e,
 		    "message"))) == NULL)
 			continue;
-		ts = iso_time(json_string_value(json_object_get(e,
+		ts = parse_time_iso(json_string_value(json_object_get(e,
 		    "timestamp")));
 		t = rca_mask(msg);
 		for (j = 0; j < n; j++)
@@ -318,7 +301,7 @@ onset(const struct rca_input *in, double *base)
 	json_t		*pt;
 
 	json_array_foreach(in->errors, i, pt) {
-		t = iso_time(json_string_value(json_object_get(pt,
+		t = parse_time_iso(json_string_value(json_object_get(pt,
 		    "timestamp")));
 		if (t >= 0 && t < start) {
 			sum += json_number_value(json_object_get(pt, "value"));
@@ -329,7 +312,7 @@ onset(const struct rca_input *in, double *base)
 	*base = in->since > 0 ? sum / ((double)in->since / 60) : 0;
 	(void)n;
 	json_array_foreach(in->errors, i, pt) {
-		t = iso_time(json_string_value(json_object_get(pt,
+		t = parse_time_iso(json_string_value(json_object_get(pt,
 		    "timestamp")));
 		v = json_number_value(json_object_get(pt, "value"));
 		if (t >= start && v > 2 * *base && v >= *base + 3)
@@ -348,7 +331,7 @@ mean_between(json_t *series, long long from, long long to)
 	long long t;
 
 	json_array_foreach(series, i, pt) {
-		t = iso_time(json_string_value(json_object_get(pt,
+		t = parse_time_iso(json_string_value(json_object_get(pt,
 		    "timestamp")));
 		if (t >= from && t < to) {
 			sum += json_number_value(json_object_get(pt, "value"));

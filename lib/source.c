@@ -42,22 +42,6 @@ sources_free(struct sources *s)
 	free(s);
 }
 
-/* The section of a profile's service, or NULL. */
-static const struct csection *
-find_service(const struct config *conf, const struct cprofile *prof,
-    const char *service)
-{
-	const struct csection	*sec;
-	size_t			 i;
-
-	for (i = 0; i < prof->nservices; i++) {
-		sec = &conf->sections[prof->services[i]];
-		if (strcmp(sec->sub, service) == 0)
-			return sec;
-	}
-	return NULL;
-}
-
 /*
  * Start a request to the service's backend. NULL when it cannot start,
  * with an HTTP status and a reason: 404 for an unknown service, 422 for a
@@ -79,7 +63,7 @@ source_start(struct sources *s, const struct config *conf,
 		job->remote = remote_start(s->fetcher, conf, prof, service, p);
 		return job;
 	}
-	if ((sec = find_service(conf, prof, service)) == NULL) {
+	if ((sec = config_service(conf, prof, service)) == NULL) {
 		*status = 404;
 		seterr(err, errlen, "Service '%s' not found in profile '%s'",
 		    service, prof->name);

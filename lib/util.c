@@ -328,6 +328,45 @@ url_origin(const char *url, char *buf, size_t len)
 	    url, (int)(end - host), host);
 }
 
+/* Epoch milliseconds, for times kept or sent. */
+long long
+realtime_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Epoch seconds of an ISO 8601 UTC time, "2026-04-07T14:01:03Z", a
+ * fraction of a second allowed, as tinkr and the backends write them;
+ * -1 when s is not one.
+ */
+long long
+parse_time_iso(const char *s)
+{
+	struct tm	 tm;
+	int		 n = 0;
+
+	if (s == NULL)
+		return -1;
+	memset(&tm, 0, sizeof tm);
+	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon,
+	    &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6 ||
+	    n == 0)
+		return -1;
+	s += n;
+	if (*s == '.')
+		for (s++; *s >= '0' && *s <= '9'; s++)
+			;
+	if (strcmp(s, "Z") != 0 && strcmp(s, "+00:00") != 0 && *s != '\0')
+		return -1;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	return (long long)timegm(&tm);
+}
+
 /* Monotonic milliseconds, for deadlines and timers. */
 long long
 mono_ms(void)

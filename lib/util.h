@@ -34,6 +34,8 @@ size_t	 levenshtein(const char *, const char *);
 char	*url_escape(const char *);
 void	 url_origin(const char *, char *, size_t);
 long long mono_ms(void);
+long long realtime_ms(void);
+long long parse_time_iso(const char *);
 char	**child_environ(size_t);
 int	 memfd_text(const char *, const char *);
 char	*read_fd(int, size_t, size_t *);

@@ -88,30 +88,6 @@ chosen_profile(struct cmd_ctx *ctx)
 	return profile;
 }
 
-/* Read an ISO 8601 UTC time, "2026-04-07T14:01:03Z", fraction allowed. */
-static int
-parse_time_iso(const char *s, long long *t)
-{
-	struct tm	 tm;
-	int		 n = 0;
-
-	memset(&tm, 0, sizeof tm);
-	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon,
-	    &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6 ||
-	    n == 0)
-		return -1;
-	s += n;
-	if (*s == '.')
-		for (s++; isdigit((unsigned char)*s); s++)
-			;
-	if (strcmp(s, "Z") != 0)
-		return -1;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	*t = (long long)timegm(&tm);
-	return 0;
-}
-
 /*
  * How long ago a time was, in its largest unit: "12s ago", "5m ago", "3h
  * ago", "2d ago"; "never" for NULL, the text itself when it is no time.
@@ -125,7 +101,7 @@ format_ago(const char *iso, char *buf, size_t len)
 		strlcpy(buf, "never", len);
 		return;
 	}
-	if (parse_time_iso(iso, &t) == -1) {
+	if ((t = parse_time_iso(iso)) == -1) {
 		strlcpy(buf, iso, len);
 		return;
 	}

@@ -156,16 +156,6 @@ struct attempt {
 	struct attempt	*next;
 };
 
-/* Epoch milliseconds. */
-static long long
-epoch_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* --- attempts by origin ------------------------------------------------- */
 
 static struct obusy *
@@ -233,8 +223,9 @@ delivery_origin(struct tinkrd *d, const struct delivery *dl, char *buf,
 
 /* --- notifier health --------------------------------------------------- */
 
+/* What is known of a notifier's health, or NULL for nothing yet. */
 static struct nhealth *
-health_of(struct tinkrd *d, const char *profile, const char *name)
+health_find(struct tinkrd *d, const char *profile, const char *name)
 {
 	struct nhealth	*h;
 
@@ -242,6 +233,17 @@ health_of(struct tinkrd *d, const char *profile, const char *name)
 		if (strcmp(h->profile, profile) == 0 &&
 		    strcmp(h->name, name) == 0)
 			return h;
+	return NULL;
+}
+
+/* A notifier's health, made empty if need be. */
+static struct nhealth *
+health_of(struct tinkrd *d, const char *profile, const char *name)
+{
+	struct nhealth	*h;
+
+	if ((h = health_find(d, profile, name)) != NULL)
+		return h;
 	h = xcalloc(1, sizeof *h);
 	h->profile = xstrdup(profile);
 	h->name = xstrdup(name);
@@ -273,10 +275,7 @@ deliver_health_json(struct tinkrd *d, const char *profile, const char *name,
 	struct nhealth	*h;
 	char		 t[32];
 
-	for (h = d->health; h != NULL; h = h->next)
-		if (strcmp(h->profile, profile) == 0 &&
-		    strcmp(h->name, name) == 0)
-			break;
+	h = health_find(d, profile, name);
 	if (h != NULL && h->last_success > 0) {
 		format_time_iso(h->last_success, t, sizeof t);
 		json_object_set_new(j, "last_success_at", json_string(t));
@@ -407,7 +406,7 @@ queue_schedule(struct tinkrd *d, struct dqueue *q)
 		queue_free(d, q);
 		return;
 	}
-	if (q->head->next_at <= epoch_ms()) {
+	if (q->head->next_at <= realtime_ms()) {
 		delivery_origin(d, q->head, origin, sizeof origin);
 		o = obusy_of(d, origin);
 		q->where = Q_READY;
@@ -555,7 +554,7 @@ deliver_enqueue(struct tinkrd *d, struct watch *w, const char *anomalies,
 	dl->nanomalies = n;
 	dl->state = D_PENDING;
 	dl->created_at = dl->updated_at = (long long)time(NULL);
-	dl->next_at = epoch_ms();
+	dl->next_at = realtime_ms();
 	journal_add(d, dl);
 	d->jsync = 1;
 	w->notified_seq = dl->seq;
@@ -1035,7 +1034,7 @@ static int
 retry_later(struct tinkrd *d, struct delivery *dl, const char *origin,
     const char *result, long long wait_ms)
 {
-	long long	 now = epoch_ms(), backoff, age;
+	long long	 now = realtime_ms(), backoff, age;
 	char		 msg[1024], dur[64];
 
 	backoff = notify_backoff(dl->attempts, arc4random());
@@ -1280,7 +1279,7 @@ deliver_run(struct tinkrd *d)
 	struct attempt	**ap, *a;
 	struct dqueue	*q;
 	struct delivery	*h;
-	long long	 now = epoch_ms(), mono = mono_ms();
+	long long	 now = realtime_ms(), mono = mono_ms();
 	char		 why[512];
 	int		 final;
 
@@ -1344,7 +1343,7 @@ deliver_timeout(struct tinkrd *d)
 	    d->ninflight < INFLIGHT_MAX))
 		return 0;
 	if (d->nqheap > 0) {
-		left = d->qheap[0]->head->next_at - epoch_ms();
+		left = d->qheap[0]->head->next_at - realtime_ms();
 		if (left < 0)
 			left = 0;
 	}
@@ -1599,7 +1598,7 @@ deliver_retry(struct tinkrd *d, struct delivery *old)
 	dl->resent = 1;
 	dl->state = D_PENDING;
 	dl->created_at = dl->updated_at = (long long)time(NULL);
-	dl->next_at = epoch_ms();
+	dl->next_at = realtime_ms();
 	journal_add(d, dl);
 	d->jsync = 1;
 	deliver_flush(d);

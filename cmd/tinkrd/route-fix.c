@@ -59,10 +59,10 @@ static void
 fix_decide(struct request *req, struct reply *rep, int apply)
 {
 	const struct cprofile	*prof;
+	const struct csection	*sec;
 	const char		*status, *repo = NULL, *svc, *pname;
 	char			 dir[PATH_MAX + 16], err[1024], at[32];
 	json_t			*f;
-	size_t			 i;
 
 	if ((f = path_fix(req, rep)) == NULL)
 		return;
@@ -77,13 +77,9 @@ fix_decide(struct request *req, struct reply *rep, int apply)
 		svc = json_string_value(json_object_get(f, "service"));
 		pname = json_string_value(json_object_get(f, "profile"));
 		if (pname != NULL && svc != NULL &&
-		    (prof = config_profile(req->d->conf, pname)) != NULL)
-			for (i = 0; i < prof->nservices; i++)
-				if (strcmp(req->d->conf->sections[
-				    prof->services[i]].sub, svc) == 0)
-					repo = csection_str(&req->d->conf->
-					    sections[prof->services[i]],
-					    "repo_path");
+		    (prof = config_profile(req->d->conf, pname)) != NULL &&
+		    (sec = config_service(req->d->conf, prof, svc)) != NULL)
+			repo = csection_str(sec, "repo_path");
 		if (repo == NULL) {
 			reply_error(rep, 422, "service '%s' has no repo_path "
 			    "any more", svc != NULL ? svc : "?");

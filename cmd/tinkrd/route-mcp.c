@@ -409,7 +409,6 @@ code_tool(struct mcp_job *m, json_t *id, const char *name, json_t *args)
 	long long		 context;
 	json_t			*answer, *r;
 	char			 err[512];
-	size_t			 i;
 	int			 bad = 0;
 
 	service = arg_str(args, "service", NULL, &bad);
@@ -435,10 +434,7 @@ code_tool(struct mcp_job *m, json_t *id, const char *name, json_t *args)
 	if ((pname = tinkrd_active_profile(m->d, NULL)) == NULL ||
 	    (prof = config_profile(m->d->conf, pname)) == NULL)
 		return tool_failed(id, "no profile is active");
-	for (i = 0; i < prof->nservices; i++)
-		if (strcmp(m->d->conf->sections[prof->services[i]].sub,
-		    service) == 0)
-			sec = &m->d->conf->sections[prof->services[i]];
+	sec = config_service(m->d->conf, prof, service);
 	if (sec == NULL) {
 		snprintf(err, sizeof err, "Service '%s' not found in profile "
 		    "'%s'", service, prof->name);
@@ -469,7 +465,6 @@ suggest_fix(struct mcp_job *m, json_t *id, json_t *args)
 	const char		*repo;
 	char			 err[1024], fid[16], dir[PATH_MAX + 16], at[32];
 	json_t			*fix;
-	size_t			 i;
 	int			 bad = 0;
 
 	service = arg_str(args, "service", NULL, &bad);
@@ -487,10 +482,7 @@ suggest_fix(struct mcp_job *m, json_t *id, json_t *args)
 	if ((pname = tinkrd_active_profile(m->d, NULL)) == NULL ||
 	    (prof = config_profile(m->d->conf, pname)) == NULL)
 		return tool_failed(id, "no profile is active");
-	for (i = 0; i < prof->nservices; i++)
-		if (strcmp(m->d->conf->sections[prof->services[i]].sub,
-		    service) == 0)
-			sec = &m->d->conf->sections[prof->services[i]];
+	sec = config_service(m->d->conf, prof, service);
 	if (sec == NULL || (repo = csection_str(sec, "repo_path")) == NULL) {
 		snprintf(err, sizeof err, "service '%s' has no repo_path in "
 		    "profile '%s'", service, prof->name);

@@ -69,15 +69,8 @@ static int
 has_service(const struct config *conf, const struct cprofile *prof,
     const char *service)
 {
-	size_t	 i;
-
-	if (strcmp(prof->backend, "tinkr") == 0)
-		return 1;
-	for (i = 0; i < prof->nservices; i++)
-		if (strcmp(conf->sections[prof->services[i]].sub,
-		    service) == 0)
-			return 1;
-	return 0;
+	return strcmp(prof->backend, "tinkr") == 0 ||
+	    config_service(conf, prof, service) != NULL;
 }
 
 /* Check a destination for a notifier; NULL, or a warning, or -1. */
