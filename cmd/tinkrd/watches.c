@@ -22,6 +22,13 @@
 #include "util.h"
 #include "watch.h"
 
+/*
+ * Checks in flight at most: when more are due at once (a restart, many
+ * watches on one interval), the others start as these end, late by that
+ * much, so that memory stays bounded and deliveries go on in between.
+ */
+#define CHECKS_MAX	512
+
 /* --- the timer heap: running watches by when they are due ---------------- */
 
 static void
@@ -446,7 +453,8 @@ watches_timeout(struct tinkrd *d)
 {
 	long long	 left;
 
-	if (d->nheap == 0)
+	/* At the cap, a check that ends makes room: the loop looks then. */
+	if (d->nheap == 0 || d->nchecking >= CHECKS_MAX)
 		return -1;
 	left = d->heap[0]->due - mono_ms();
 	return left > 0 ? left : 0;
@@ -653,7 +661,8 @@ watches_run(struct tinkrd *d, long long budget)
 	struct watch	*w;
 	long long	 now = mono_ms(), step, late;
 
-	while (d->nheap > 0 && d->heap[0]->due <= now) {
+	while (d->nheap > 0 && d->heap[0]->due <= now &&
+	    d->nchecking < CHECKS_MAX) {
 		w = d->heap[0];
 		late = mono_ms() - w->due;
 		d->late[late < LATE_BUCKETS ? late : LATE_BUCKETS]++;
