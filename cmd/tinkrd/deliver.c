@@ -1192,7 +1192,12 @@ journal_cut(struct tinkrd *d)
 	size_t		 i;
 	int		 fd;
 
-	watches_snapshot(d);
+	if (watches_snapshot(d) == -1) {
+		log_warnx("the journal is not cut: the watches could not be "
+		    "written first");
+		d->jlive = d->jbytes;	/* not again until it doubles */
+		return;
+	}
 	strbuf_add(&buf, "", 0);
 	for (i = 0; i < d->nrecent; i++)
 		if (d->recent[i]->state != D_PENDING)
@@ -1503,7 +1508,8 @@ deliver_free(struct tinkrd *d)
 	struct obusy	*o;
 	size_t		 i;
 
-	state_commit(d);
+	/* Not state_commit: the watches are gone, so no cut now. */
+	deliver_flush(d);
 	if (d->jfd != -1 && fdatasync(d->jfd) == -1)
 		log_warn("flushing %s", d->journal);
 	if (store_sync_all(d->statedir) == -1)

@@ -238,7 +238,7 @@ struct watch	*watch_find(struct tinkrd *, const char *);
 void		 watch_store(struct tinkrd *, struct watch *);
 void		 watch_store_now(struct tinkrd *, struct watch *);
 void		 watches_write(struct tinkrd *);
-void		 watches_snapshot(struct tinkrd *);
+int		 watches_snapshot(struct tinkrd *);
 void		 watch_forget(struct tinkrd *, const char *);
 json_t		*watches_stats_json(struct tinkrd *);
 void		 watch_schedule(struct tinkrd *, struct watch *);

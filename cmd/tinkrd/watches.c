@@ -225,9 +225,9 @@ watch_forget(struct tinkrd *d, const char *id)
 /*
  * Rewrite the watches' journal whole, a line a watch, flushed: what only
  * counted, and what the delivery journal alone said they notified, is
- * written at last.
+ * written at last. -1 when it could not be.
  */
-void
+int
 watches_snapshot(struct tinkrd *d)
 {
 	struct strbuf	 buf = { NULL, 0, 0 };
@@ -235,6 +235,9 @@ watches_snapshot(struct tinkrd *d)
 	size_t		 i;
 	int		 fd;
 
+	/* Closed: the watches are being freed, and must not be written. */
+	if (d->wfd == -1)
+		return -1;
 	strbuf_add(&buf, "", 0);
 	for (i = 0; i < d->nwatches; i++)
 		watch_record(d->watches[i], &buf);
@@ -242,7 +245,7 @@ watches_snapshot(struct tinkrd *d)
 	    sizeof err) == -1) {
 		log_warnx("%s", err);
 		free(buf.s);
-		return;
+		return -1;
 	}
 	if ((fd = open(d->wjournal, O_WRONLY | O_APPEND | O_CLOEXEC)) == -1)
 		log_warn("%s", d->wjournal);
@@ -259,6 +262,7 @@ watches_snapshot(struct tinkrd *d)
 	}
 	d->ndirty = 0;
 	free(buf.s);
+	return 0;
 }
 
 /*
