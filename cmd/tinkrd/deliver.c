@@ -656,7 +656,10 @@ deliver_init(struct tinkrd *d, char *err, size_t errlen)
 		queue_append(d, jl.pending[i]);
 	free(jl.done);
 	free(jl.pending);
-	d->jbytes = d->jlive = jl.bytes;
+	/* What a cut would keep, in proportion to the records it would. */
+	d->jbytes = jl.bytes;
+	d->jlive = jl.records > 0 ? (size_t)((double)jl.bytes *
+	    (double)(jl.npending + jl.ndone) / (double)jl.records) : 0;
 	if ((d->jfd = open(d->journal, O_WRONLY | O_CREAT | O_APPEND |
 	    O_CLOEXEC, 0600)) == -1) {
 		seterr(err, errlen, "cannot open %s: %s", d->journal,

@@ -403,7 +403,8 @@ watches_init(struct tinkrd *d, char *err, size_t errlen)
 	if ((v = watch_journal_load(d->wjournal, &n, &d->wbytes, warn_file,
 	    err, errlen)) == NULL)
 		return -1;
-	d->wlive = d->wbytes;
+	/* Unknown until it is rewritten: a MiB more, and it will be. */
+	d->wlive = 0;
 	if ((d->wfd = open(d->wjournal, O_WRONLY | O_CREAT | O_APPEND |
 	    O_CLOEXEC, 0600)) == -1) {
 		seterr(err, errlen, "cannot open %s: %s", d->wjournal,

@@ -589,5 +589,33 @@ like "$out" '^watch-0000abcd +checkout +3600s +stopped ' \
     "the watch is still there after a restart"
 is "$(nposts "$rlog" /migrated)" 1 "and nothing is sent again"
 
+# --- a journal past its size is cut, the watches written first -------------
+tinkr daemon stop
+awk -v now="$now" -v port="$hook" 'BEGIN {
+	for (i = 1; i <= 5000; i++)
+		printf "{\"version\":1,\"event_id\":\"evt_%024d\",\"seq\":%d,\"watch_id\":\"watch-0000abcd\",\"service\":\"checkout\",\"profile\":\"demo\",\"notifier\":\"hook\",\"destination\":\"http://127.0.0.1:%s/migrated\",\"state\":\"delivered\",\"attempts\":1,\"created_at\":%d,\"updated_at\":%d,\"next_at\":0,\"last_result\":\"HTTP 200\",\"payload\":{\"watch_id\":\"watch-0000abcd\",\"service\":\"checkout\",\"anomaly_count\":0,\"anomalies\":[],\"status\":\"resolved\",\"event_id\":\"evt_%024d\",\"resolved\":[],\"padding\":\"%0800d\"}}\n", i, 100 + i, port, now, now, i, 0
+}' >>"$old/deliveries.jsonl"
+before=$(wc -c <"$old/deliveries.jsonl")
+ok "the journal is past 4 MiB ($before bytes)" test "$before" -gt 4194304
+tinkr daemon start
+is "$rc" 0 "tinkrd starts on it"
+cut_small() {
+	[ "$(wc -c <"$old/deliveries.jsonl")" -lt 2097152 ]
+}
+ok "and cuts it" wait_until 5 cut_small
+is "$(wc -l <"$old/deliveries.jsonl" | tr -d ' ')" 1000 \
+    "to the last 1000 finished notifications"
+tinkr deliveries -n 1
+like "$out" '^evt_000000000000000000005000 +watch-0000abcd +hook +delivered ' \
+    "the newest is still listed"
+tinkr watch list
+like "$out" '^watch-0000abcd +checkout +3600s +stopped ' "the watch is kept"
+tinkr daemon stop
+tinkr daemon start
+tinkr watch list
+like "$out" '^watch-0000abcd +checkout +3600s +stopped ' \
+    "and still after a restart"
+is "$(nposts "$rlog" /migrated)" 1 "nothing is sent again"
+
 sanitizer_check "watches"
 done_testing
