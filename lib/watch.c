@@ -120,31 +120,6 @@ watch_json(const struct watch *w)
 	    "anomaly_count", (json_int_t)w->nnotified);
 }
 
-/* The watch as its state file holds it. */
-static json_t *
-watch_state_json(const struct watch *w)
-{
-	return json_pack("{s:i, s:s, s:s, s:s, s:s, s:s*, s:I, s:I, s:b, s:I,"
-	    " s:I, s:s*, s:i, s:I, s:I, s:o*, s:I}",
-	    "version", 1,
-	    "watch_id", w->id,
-	    "service", w->service,
-	    "profile", w->profile,
-	    "notifier", w->notifier,
-	    "destination", w->destination,
-	    "interval_seconds", (json_int_t)w->interval,
-	    "window_seconds", (json_int_t)w->window,
-	    "running", w->running,
-	    "started_at", (json_int_t)w->started_at,
-	    "last_run_at", (json_int_t)w->last_run_at,
-	    "last_error", w->last_error,
-	    "consecutive_failures", w->failures,
-	    "checks", (json_int_t)w->checks,
-	    "notifications", (json_int_t)w->notifications,
-	    "notified", watch_notified(w),
-	    "notified_seq", (json_int_t)w->notified_seq);
-}
-
 /* A watch from its state file's JSON; NULL and why when it is not one. */
 struct watch *
 watch_from_json(json_t *j, char *err, size_t errlen)
@@ -216,18 +191,40 @@ watch_from_json(json_t *j, char *err, size_t errlen)
 	return w;
 }
 
-/* Add a watch's journal line to buf. */
+/*
+ * Add a watch's journal line to buf: written here rather than through a
+ * tree, what it notified copied in as the text it is kept as.
+ */
 void
 watch_record(const struct watch *w, struct strbuf *buf)
 {
-	json_t	*j = watch_state_json(w);
-	char	*text;
+	char	 num[256];
 
-	text = json_dumps(j, JSON_COMPACT);
-	json_decref(j);
-	strbuf_str(buf, text);
-	strbuf_addc(buf, '\n');
-	free(text);
+	strbuf_str(buf, "{\"version\":1,\"watch_id\":");
+	strbuf_json(buf, w->id);
+	strbuf_str(buf, ",\"service\":");
+	strbuf_json(buf, w->service);
+	strbuf_str(buf, ",\"profile\":");
+	strbuf_json(buf, w->profile);
+	strbuf_str(buf, ",\"notifier\":");
+	strbuf_json(buf, w->notifier);
+	strbuf_str(buf, ",\"destination\":");
+	strbuf_json(buf, w->destination);
+	snprintf(num, sizeof num, ",\"interval_seconds\":%lld,"
+	    "\"window_seconds\":%lld,\"running\":%s,\"started_at\":%lld,"
+	    "\"last_run_at\":%lld,\"last_error\":", w->interval, w->window,
+	    w->running ? "true" : "false", w->started_at, w->last_run_at);
+	strbuf_str(buf, num);
+	strbuf_json(buf, w->last_error);
+	snprintf(num, sizeof num, ",\"consecutive_failures\":%d,\"checks\":"
+	    "%lld,\"notifications\":%lld,\"notified_seq\":%llu", w->failures,
+	    w->checks, w->notifications, w->notified_seq);
+	strbuf_str(buf, num);
+	if (w->notified != NULL) {
+		strbuf_str(buf, ",\"notified\":");
+		strbuf_str(buf, w->notified);
+	}
+	strbuf_str(buf, "}\n");
 }
 
 /* Add the journal line of a deleted watch to buf. */

@@ -2,7 +2,7 @@
  * fuzz-notify.c -- libFuzzer harness: what tinkrd reads from receivers and
  * from its own state files. The first byte chooses the parser:
  *	0: a Retry-After value		1: two URLs, same origin?
- *	2: a URL against prefixes	3: a watch's state file
+ *	2: a URL against prefixes	3: a watch's journal line
  *	4: a journal record		5: a Discord message's anomalies
  *	6: a whole journal file
  */
@@ -41,7 +41,7 @@ state_file(const char *s, int outbox)
 {
 	struct strbuf	 rec = { NULL, 0, 0 };
 	struct delivery	*d, *d2;
-	struct watch	*w;
+	struct watch	*w, *w2;
 	json_t		*j, *j2, *p;
 	char		 err[256];
 
@@ -70,6 +70,21 @@ state_file(const char *s, int outbox)
 	} else if ((w = watch_from_json(j, err, sizeof err)) != NULL) {
 		p = watch_json(w);
 		json_decref(p);
+		/* Its journal line reads back as the same watch. */
+		watch_record(w, &rec);
+		if ((j2 = json_loadb(rec.s, rec.len, 0, NULL)) == NULL ||
+		    (w2 = watch_from_json(j2, err, sizeof err)) == NULL)
+			abort();
+		if (strcmp(w->id, w2->id) != 0 ||
+		    strcmp(w->service, w2->service) != 0 ||
+		    w->notified_seq != w2->notified_seq ||
+		    (w->notified == NULL) != (w2->notified == NULL) ||
+		    (w->notified != NULL &&
+		    strcmp(w->notified, w2->notified) != 0))
+			abort();
+		watch_free(w2);
+		json_decref(j2);
+		free(rec.s);
 		watch_free(w);
 	}
 	json_decref(j);
