@@ -577,13 +577,17 @@ mcp_step(void *job, long long budget)
 	struct mcp_job	*m = job;
 	json_t		*msg, *resp, *answer, *id;
 	const char	*method;
+	long long	 deadline = mono_ms() + budget, left;
 	int		 rc, status;
 
 	while (m->i < json_array_size(m->msgs)) {
 		msg = json_array_get(m->msgs, m->i);
 		id = json_object_get(msg, "id");
 		if (m->job != NULL) {
-			if ((rc = source_step(m->job, budget)) != SOURCE_DONE)
+			/* A batch's calls share the turn's budget. */
+			if ((left = deadline - mono_ms()) <= 0)
+				return SOURCE_MORE;
+			if ((rc = source_step(m->job, left)) != SOURCE_DONE)
 				return rc;
 			answer = source_result(m->job, &status);
 			source_job_free(m->job);
