@@ -2,7 +2,8 @@
  * fix.c -- fixes an AI editor proposes through MCP's suggest_fix. A diff
  * is checked with `git apply --check` in the service's repository and
  * kept in the state directory for a person to read, apply or reject;
- * nothing is applied until someone says so (tinkr fix apply).
+ * nothing is applied until someone says so (tinkr fix apply). git runs
+ * as a child the daemon's loop does not wait for.
  */
 
 #include <sys/mman.h>
@@ -23,22 +24,21 @@
 #include "store.h"
 #include "util.h"
 
-#define GIT_TIMEOUT_MS	5000
-
 /*
- * Run `git apply [--check] -` in repo with diff on its standard input.
- * 0 when git accepts it; -1 and git's complaint otherwise.
+ * Start `git apply [--check] -` in repo with diff on its standard input,
+ * without waiting for it: its pid, with what it writes to stderr going to
+ * *errfd. -1 and why when it cannot start. fix_git_judge says what it
+ * came to once it has exited.
  */
-int
-fix_git_apply(const char *repo, const char *diff, int check, char *err,
-    size_t errlen)
+pid_t
+fix_git_start(const char *repo, const char *diff, int check, int *errfd,
+    char *err, size_t errlen)
 {
-	char		*argv[7], buf[512], **envp;
-	struct timespec	 ts = { 0, 10 * 1000 * 1000 };
+	char		*argv[7], **envp;
 	pid_t		 pid;
-	ssize_t		 n;
-	int		 in, out, status, waited = 0, nul;
+	int		 in, out, nul;
 
+	*errfd = -1;
 	if ((in = memfd_text("tinkr-diff", diff)) == -1 ||
 	    (out = memfd_text("tinkr-git", NULL)) == -1) {
 		seterr(err, errlen, "cannot run git: %s", strerror(errno));
@@ -66,33 +66,45 @@ fix_git_apply(const char *repo, const char *diff, int check, char *err,
 		dup2(in, 0);
 		dup2(nul, 1);
 		dup2(out, 2);
-		/* None of the daemon's descriptors: sockets, the journal. */
+		/* None of the daemon's descriptors: sockets, the journals. */
 		close_range(3, ~0U, 0);
 		signal(SIGCHLD, SIG_DFL);
+		signal(SIGPIPE, SIG_DFL);
 		execvpe("git", argv, envp);
 		_exit(127);
 	}
 	free(envp);
 	close(in);
-	while (waitpid(pid, &status, WNOHANG) == 0) {
-		if ((waited += 10) > GIT_TIMEOUT_MS) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &status, 0);
-			close(out);
-			seterr(err, errlen, "git took longer than %d s",
-			    GIT_TIMEOUT_MS / 1000);
-			return -1;
-		}
-		nanosleep(&ts, NULL);
+	*errfd = out;
+	return pid;
+}
+
+/*
+ * What a git started by fix_git_start came to, from its wait status (or
+ * that it was killed for taking too long): 0 when it accepted the diff;
+ * -1 and git's complaint otherwise. errfd is closed.
+ */
+int
+fix_git_judge(int status, int killed, int errfd, char *err, size_t errlen)
+{
+	char	 buf[512];
+	ssize_t	 n;
+
+	if (killed) {
+		close(errfd);
+		seterr(err, errlen, "git took longer than %d s",
+		    FIX_GIT_TIMEOUT_MS / 1000);
+		return -1;
 	}
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-		close(out);
+		close(errfd);
 		return 0;
 	}
-	n = pread(out, buf, sizeof buf - 1, 0);
-	close(out);
+	n = pread(errfd, buf, sizeof buf - 1, 0);
+	close(errfd);
 	buf[n > 0 ? n : 0] = '\0';
 	buf[strcspn(buf, "\n")] = '\0';
+	utf8_scrub(buf);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
 		seterr(err, errlen, "git is not installed");
 	else

@@ -1162,21 +1162,66 @@ attempt_over(struct tinkrd *d, struct attempt **ap)
 	d->deliver_dirty = 1;
 }
 
-/* Collect the children that have exited. */
+/*
+ * Collect the children that have exited: exec attempts, and the others
+ * (git for fixes) watched with child_watch.
+ */
 void
 deliver_reap(struct tinkrd *d)
 {
 	struct attempt	*a;
+	struct child	*c;
 	pid_t		 pid;
 	int		 status;
 
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		for (a = d->attempts; a != NULL; a = a->next)
 			if (a->pid == pid) {
 				a->exited = 1;
 				a->wstatus = status;
 			}
+		for (c = d->children; c != NULL; c = c->next)
+			if (c->pid == pid) {
+				c->exited = 1;
+				c->status = status;
+			}
+	}
 	d->deliver_dirty = 1;
+}
+
+/*
+ * Watch a child the loop does not wait for: it is reaped with the exec
+ * attempts, and killed once timeout_ms have gone by.
+ */
+struct child *
+child_watch(struct tinkrd *d, pid_t pid, long long timeout_ms)
+{
+	struct child	*c = xcalloc(1, sizeof *c);
+
+	c->pid = pid;
+	c->deadline = mono_ms() + timeout_ms;
+	c->next = d->children;
+	d->children = c;
+	d->deliver_dirty = 1;
+	return c;
+}
+
+/* Stop watching a child; one still running is killed (and reaped). */
+void
+child_forget(struct tinkrd *d, struct child *c)
+{
+	struct child	**cp;
+
+	if (c == NULL)
+		return;
+	if (!c->exited)
+		kill(c->pid, SIGKILL);
+	for (cp = &d->children; *cp != NULL; cp = &(*cp)->next)
+		if (*cp == c) {
+			*cp = c->next;
+			break;
+		}
+	free(c);
 }
 
 /*
@@ -1285,6 +1330,7 @@ void
 deliver_run(struct tinkrd *d)
 {
 	struct attempt	**ap, *a;
+	struct child	*c;
 	struct dqueue	*q;
 	struct delivery	*h;
 	long long	 now = realtime_ms(), mono = mono_ms();
@@ -1304,6 +1350,11 @@ deliver_run(struct tinkrd *d)
 		}
 		ap = &a->next;
 	}
+	for (c = d->children; c != NULL; c = c->next)
+		if (!c->exited && !c->killed && mono >= c->deadline) {
+			kill(c->pid, SIGKILL);
+			c->killed = 1;
+		}
 	while (d->nqheap > 0 && d->qheap[0]->head->next_at <= now) {
 		q = d->qheap[0];
 		qheap_remove(d, q);
@@ -1345,6 +1396,7 @@ long long
 deliver_timeout(struct tinkrd *d)
 {
 	struct attempt	*a;
+	struct child	*c;
 	long long	 left = -1, t;
 
 	if (d->deliver_dirty || d->jbuf.len > 0 || (d->runnable != NULL &&
@@ -1358,6 +1410,14 @@ deliver_timeout(struct tinkrd *d)
 	for (a = d->attempts; a != NULL; a = a->next)
 		if (a->fe == NULL && !a->killed) {
 			t = a->deadline - mono_ms();
+			if (t < 0)
+				t = 0;
+			if (left < 0 || t < left)
+				left = t;
+		}
+	for (c = d->children; c != NULL; c = c->next)
+		if (!c->exited && !c->killed) {
+			t = c->deadline - mono_ms();
 			if (t < 0)
 				t = 0;
 			if (left < 0 || t < left)
@@ -1540,6 +1600,8 @@ deliver_free(struct tinkrd *d)
 		d->obusy = o->next;
 		free(o);
 	}
+	while (d->children != NULL)
+		child_forget(d, d->children);
 	while ((q = d->queues) != NULL) {
 		d->queues = q->next;
 		while ((dl = q->head) != NULL) {

@@ -60,6 +60,8 @@ struct mcp_job {
 	size_t			 i;
 	json_t			*out;		/* the responses */
 	struct source_job	*job;		/* a tool's call in flight */
+	struct gitjob		*git;		/* or suggest_fix's git check */
+	json_t			*draft;		/* and the fix it would keep */
 	const char		*tool;
 	char			*service;
 };
@@ -307,7 +309,9 @@ tool_start(struct mcp_job *m, json_t *id, json_t *params, json_t **resp)
 		return -1;
 	}
 	if (strcmp(name, "suggest_fix") == 0) {
-		*resp = suggest_fix(m, id, args);
+		/* NULL: git checks the diff, and mcp_step goes on after. */
+		if ((*resp = suggest_fix(m, id, args)) == NULL)
+			return 0;
 		return -1;
 	}
 	memset(&p, 0, sizeof p);
@@ -455,7 +459,10 @@ code_tool(struct mcp_job *m, json_t *id, const char *name, json_t *args)
 	return r;
 }
 
-/* suggest_fix: check a diff against the repository and keep it. */
+/*
+ * suggest_fix: start git checking a diff against the repository; NULL
+ * while it does (suggest_fix_done keeps the fix), or an answer now.
+ */
 static json_t *
 suggest_fix(struct mcp_job *m, json_t *id, json_t *args)
 {
@@ -463,8 +470,7 @@ suggest_fix(struct mcp_job *m, json_t *id, json_t *args)
 	const struct csection	*sec = NULL;
 	const char		*service, *diff, *why, *incident, *pname;
 	const char		*repo;
-	char			 err[1024], fid[16], dir[PATH_MAX + 16], at[32];
-	json_t			*fix;
+	char			 err[1024], at[32];
 	int			 bad = 0;
 
 	service = arg_str(args, "service", NULL, &bad);
@@ -488,32 +494,48 @@ suggest_fix(struct mcp_job *m, json_t *id, json_t *args)
 		    "profile '%s'", service, prof->name);
 		return tool_failed(id, err);
 	}
-	if (fix_git_apply(repo, diff, 1, err, sizeof err) == -1)
+	if ((m->git = gitjob_start(m->d, repo, diff, 1, err,
+	    sizeof err)) == NULL)
 		return tool_failed(id, err);
-	fix_new_id(fid, sizeof fid);
 	format_time_iso((long long)time(NULL), at, sizeof at);
-	fix = json_pack("{s:s, s:s?, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
-	    "fix_id", fid, "incident_id", incident, "service", service,
+	m->draft = json_pack("{s:s, s:s?, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
+	    "fix_id", "", "incident_id", incident, "service", service,
 	    "profile", prof->name, "explanation", why, "diff", diff,
 	    "proposed_by", m->subject[0] != '\0' ? m->subject :
 	    "local user", "created_at", at, "status", "proposed");
+	return NULL;
+}
+
+/* suggest_fix once git has checked the diff: keep the fix, or say why not. */
+static json_t *
+suggest_fix_done(struct mcp_job *m, json_t *id)
+{
+	json_t	*fix = m->draft, *r;
+	char	 err[1024], fid[16], dir[PATH_MAX + 16];
+
+	m->draft = NULL;
+	if (!m->git->ok) {
+		r = tool_failed(id, m->git->err);
+		json_decref(fix);
+		return r;
+	}
+	fix_new_id(fid, sizeof fid);
+	json_object_set_new(fix, "fix_id", json_string(fid));
 	snprintf(dir, sizeof dir, "%s/fixes", m->d->statedir);
 	if (fix_save(dir, fix, err, sizeof err) == -1) {
 		json_decref(fix);
 		return tool_failed(id, err);
 	}
-	log_info("fix %s proposed for %s by %s", fid, service,
-	    m->subject[0] != '\0' ? m->subject : "local user");
+	log_info("fix %s proposed for %s by %s", fid, json_string_value(
+	    json_object_get(fix, "service")), m->subject[0] != '\0' ?
+	    m->subject : "local user");
 	json_decref(fix);
 	fix = json_pack("{s:s, s:s, s:s}", "fix_id", fid, "status",
 	    "proposed", "message", "the diff applies cleanly; it is kept for "
 	    "review (tinkr fix show) and nothing was applied");
-	{
-		json_t	*r = tool_ok(m, id, fix);
-
-		json_decref(fix);
-		return r;
-	}
+	r = tool_ok(m, id, fix);
+	json_decref(fix);
+	return r;
 }
 
 /* A finished tool's answer as a tools/call result. */
@@ -583,6 +605,15 @@ mcp_step(void *job, long long budget)
 	while (m->i < json_array_size(m->msgs)) {
 		msg = json_array_get(m->msgs, m->i);
 		id = json_object_get(msg, "id");
+		if (m->git != NULL) {
+			if ((rc = gitjob_step(m->git)) != SOURCE_DONE)
+				return rc;
+			json_array_append_new(m->out, suggest_fix_done(m, id));
+			gitjob_free(m->git);
+			m->git = NULL;
+			m->i++;
+			continue;
+		}
 		if (m->job != NULL) {
 			/* A batch's calls share the turn's budget. */
 			if ((left = deadline - mono_ms()) <= 0)
@@ -650,6 +681,8 @@ mcp_free(void *job)
 	struct mcp_job	*m = job;
 
 	source_job_free(m->job);
+	gitjob_free(m->git);
+	json_decref(m->draft);
 	json_decref(m->msgs);
 	json_decref(m->out);
 	free(m->service);

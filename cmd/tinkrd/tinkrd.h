@@ -113,7 +113,27 @@ struct tinkrd {
 	size_t		 jbytes;	/* its size */
 	size_t		 jlive;		/* its size when last rewritten */
 	int		 child_exited;	/* SIGCHLD seen */
+	struct child	*children;	/* others than exec attempts */
 	struct mcp_session *mcp_sessions;
+};
+
+/* A child process other than an exec attempt, reaped by the loop. */
+struct child {
+	pid_t		 pid;
+	int		 exited;
+	int		 status;	/* its wait status, once exited */
+	int		 killed;	/* for taking past its deadline */
+	long long	 deadline;	/* monotonic ms */
+	struct child	*next;
+};
+
+/* A git started for a fix, as a job: done once git has exited. */
+struct gitjob {
+	struct tinkrd	*d;
+	struct child	*child;
+	int		 errfd;
+	int		 ok;		/* git accepted the diff */
+	char		 err[1024];	/* else why not */
 };
 
 /* One request as a handler sees it. */
@@ -229,6 +249,10 @@ void		 route_fix_list(struct request *, struct reply *);
 void		 route_fix_show(struct request *, struct reply *);
 void		 route_fix_apply(struct request *, struct reply *);
 void		 route_fix_reject(struct request *, struct reply *);
+struct gitjob	*gitjob_start(struct tinkrd *, const char *, const char *,
+		     int, char *, size_t);
+int		 gitjob_step(struct gitjob *);
+void		 gitjob_free(struct gitjob *);
 
 /* route-rca.c */
 void		 route_rca(struct request *, struct reply *);
@@ -259,6 +283,8 @@ void		 deliver_enqueue(struct tinkrd *, struct watch *, const char *,
 		     size_t, const char *, const char *);
 void		 deliver_run(struct tinkrd *);
 void		 deliver_flush(struct tinkrd *);
+struct child	*child_watch(struct tinkrd *, pid_t, long long);
+void		 child_forget(struct tinkrd *, struct child *);
 long long	 deliver_timeout(struct tinkrd *);
 void		 deliver_reap(struct tinkrd *);
 void		 state_commit(struct tinkrd *);

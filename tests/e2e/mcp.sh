@@ -52,6 +52,19 @@ EOC
 } >"$cfg"
 chmod 600 "$cfg"
 }
+# git as the daemon finds it: the real one, after as many seconds as the
+# file slowgit says, when it is there.
+if realgit=$(command -v git); then
+	mkdir -p bin
+	cat >bin/git <<EOG
+#!/bin/sh
+[ -f "$T_SCRATCH/slowgit" ] && sleep "\$(cat "$T_SCRATCH/slowgit")"
+exec "$realgit" "\$@"
+EOG
+	chmod 755 bin/git
+	PATH=$T_SCRATCH/bin:$PATH
+	export PATH
+fi
 started=
 for try in 1 2 3 4 5; do
 	port=$(awk -v s="$$$try" 'BEGIN { srand(s); print 20000 + int(rand() * 40000) }')
@@ -195,6 +208,29 @@ if command -v git >/dev/null 2>&1; then
 	code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $viewer" \
 	    "$base/api/v1/fixes/$fix/reject")
 	is "$code" 403 "a viewer may not decide a fix"
+
+	# git runs beside the loop: the daemon answers while it works.
+	echo 2 >slowgit
+	rpc_start=$(date +%s)
+	curl -s -o slow.body -X POST -H "Authorization: Bearer $oncall" \
+	    -H 'Content-Type: application/json' \
+	    -H 'Accept: application/json, text/event-stream' \
+	    -H "Mcp-Session-Id: $sid3" --data-binary \
+	    "{\"jsonrpc\": \"2.0\", \"id\": 32, \"method\": \"tools/call\", \"params\": {\"name\": \"suggest_fix\", \"arguments\": $fix_args}}" \
+	    "$base/mcp" &
+	slow_pid=$!
+	sleep 0.5
+	code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "$base/health")
+	is "$code" 200 "GET /health answers while git checks a diff"
+	ok "while the suggest_fix call still waits for git" kill -0 "$slow_pid"
+	wait "$slow_pid" || true
+	contains "$(cat slow.body)" "git apply refuses the diff" \
+	    "and the call then answers with git's verdict (applied already)"
+	echo 7 >slowgit
+	rpc "{\"jsonrpc\": \"2.0\", \"id\": 33, \"method\": \"tools/call\", \"params\": {\"name\": \"suggest_fix\", \"arguments\": $fix_args}}" "$sid3" "$oncall"
+	contains "$body" "git took longer than 5 s" \
+	    "a git that takes longer than 5 s is killed, and the call says so"
+	rm -f slowgit
 else
 	skip "suggest_fix checks diffs with git" "no git here"
 fi
