@@ -15,11 +15,9 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "store.h"
 #include "util.h"
@@ -323,90 +321,78 @@ jt_put(struct jtable *t, struct delivery *d)
 	d->slot = at;
 }
 
+/* What journal_load reads with. */
+struct jread {
+	struct jtable	 t;
+	struct journal	*jl;
+	const char	*path;
+	void		(*seen)(void *, const struct delivery *, json_t *);
+	void		*arg;
+	void		(*warn)(const char *);
+};
+
+/* One line of the journal: a record, or a line reported and skipped. */
+static void
+journal_line(void *cls, const char *line, size_t len, size_t lineno)
+{
+	struct jread	*r = cls;
+	struct delivery	*d;
+	json_error_t	 jerr;
+	json_t		*j;
+	char		 why[256], msg[1024];
+
+	if ((j = json_loadb(line, len, 0, &jerr)) == NULL) {
+		snprintf(msg, sizeof msg, "%s:%zu: not a record (not JSON, "
+		    "column %d); skipped", r->path, lineno, jerr.column);
+		r->warn(msg);
+		return;
+	}
+	if ((d = delivery_from_json(j, why, sizeof why)) == NULL) {
+		snprintf(msg, sizeof msg, "%s:%zu: not a record (%s); skipped",
+		    r->path, lineno, why);
+		r->warn(msg);
+		json_decref(j);
+		return;
+	}
+	r->jl->records++;
+	if (r->seen != NULL)
+		r->seen(r->arg, d, json_object_get(j, "payload"));
+	json_decref(j);
+	jt_put(&r->t, d);
+}
+
 /*
  * Read the journal at path: the newest record of each notification
  * counts. The pending ones are to be queued again; of the finished ones
  * the last max are kept to list. seen, if set, is called with every
  * record as it is read, and its body. A last line cut short by a crash
- * was never acted on: it is cut off the file. A line that is not a
- * record is reported through warn and skipped. -1 and err when the file
- * cannot be read.
+ * is cut off (store_read_lines); a line that is not a record is reported
+ * through warn and skipped. -1 and err when the file cannot be read.
  */
 int
 journal_load(const char *path, size_t max, struct journal *jl,
     void (*seen)(void *, const struct delivery *, json_t *), void *arg,
     void (*warn)(const char *), char *err, size_t errlen)
 {
-	struct jtable	 t;
+	struct jread	 r;
 	struct delivery	*d;
-	json_error_t	 jerr;
-	json_t		*j;
-	FILE		*fp;
-	char		*line = NULL, why[256], msg[1024];
-	size_t		 cap = 0, lineno = 0, i;
-	off_t		 off = 0;
-	ssize_t		 len;
-	int		 fd;
+	size_t		 i;
+	int		 rc;
 
 	memset(jl, 0, sizeof *jl);
-	if ((fd = open(path, O_RDWR | O_CLOEXEC)) == -1) {
-		if (errno == ENOENT)
-			return 0;
-		seterr(err, errlen, "cannot read %s: %s", path,
-		    strerror(errno));
-		return -1;
-	}
-	if ((fp = fdopen(fd, "r")) == NULL) {
-		seterr(err, errlen, "cannot read %s: %s", path,
-		    strerror(errno));
-		close(fd);
-		return -1;
-	}
-	memset(&t, 0, sizeof t);
-	t.max = max > 0 ? max : 1;
-	t.ring = xcalloc(t.max, sizeof *t.ring);
-	jt_grow(&t);
-	while ((len = getline(&line, &cap, fp)) != -1) {
-		lineno++;
-		if (line[len - 1] != '\n') {
-			snprintf(msg, sizeof msg, "%s:%zu: a record cut short "
-			    "(a crash while it was written) is dropped", path,
-			    lineno);
-			warn(msg);
-			if (ftruncate(fd, off) == -1) {
-				snprintf(msg, sizeof msg, "%s: %s", path,
-				    strerror(errno));
-				warn(msg);
-			}
-			break;
-		}
-		off += len;
-		if ((j = json_loadb(line, (size_t)len, 0, &jerr)) == NULL) {
-			snprintf(msg, sizeof msg, "%s:%zu: not a record (%s, "
-			    "column %d); skipped", path, lineno,
-			    "not JSON", jerr.column);
-			warn(msg);
-			continue;
-		}
-		if ((d = delivery_from_json(j, why, sizeof why)) == NULL) {
-			snprintf(msg, sizeof msg, "%s:%zu: not a record (%s); "
-			    "skipped", path, lineno, why);
-			warn(msg);
-			json_decref(j);
-			continue;
-		}
-		jl->records++;
-		if (seen != NULL)
-			seen(arg, d, json_object_get(j, "payload"));
-		json_decref(j);
-		jt_put(&t, d);
-	}
-	jl->bytes = (size_t)off;
-	free(line);
-	fclose(fp);
-
-	for (i = 0; i < t.nbuckets; i++)
-		for (d = t.bucket[i]; d != NULL; d = d->hnext)
+	memset(&r, 0, sizeof r);
+	r.jl = jl;
+	r.path = path;
+	r.seen = seen;
+	r.arg = arg;
+	r.warn = warn;
+	r.t.max = max > 0 ? max : 1;
+	r.t.ring = xcalloc(r.t.max, sizeof *r.t.ring);
+	jt_grow(&r.t);
+	rc = store_read_lines(path, journal_line, &r, warn, &jl->bytes, err,
+	    errlen);
+	for (i = 0; i < r.t.nbuckets; i++)
+		for (d = r.t.bucket[i]; d != NULL; d = d->hnext)
 			if (d->state == D_PENDING) {
 				jl->pending = xreallocarray(jl->pending,
 				    jl->npending + 1, sizeof *jl->pending);
@@ -415,17 +401,18 @@ journal_load(const char *path, size_t max, struct journal *jl,
 	if (jl->npending > 1)
 		qsort(jl->pending, jl->npending, sizeof *jl->pending,
 		    delivery_cmp);
-	jl->done = xcalloc(t.max, sizeof *jl->done);
-	for (i = 0; i < t.nring; i++)
-		if ((d = t.ring[(t.start + i) % t.max]) != NULL)
+	if (r.t.nring > 0)
+		jl->done = xcalloc(r.t.nring, sizeof *jl->done);
+	for (i = 0; i < r.t.nring; i++)
+		if ((d = r.t.ring[(r.t.start + i) % r.t.max]) != NULL)
 			jl->done[jl->ndone++] = d;
 	for (i = 0; i < jl->npending; i++)
 		jl->pending[i]->hnext = NULL;
 	for (i = 0; i < jl->ndone; i++)
 		jl->done[i]->hnext = NULL;
-	free(t.bucket);
-	free(t.ring);
-	return 0;
+	free(r.t.bucket);
+	free(r.t.ring);
+	return rc;
 }
 
 /*

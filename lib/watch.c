@@ -8,11 +8,9 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "store.h"
 #include "util.h"
@@ -265,129 +263,118 @@ id_find(struct watch **b, size_t nb, const char *id)
 	return pp;
 }
 
+/* What watch_journal_load reads with: the watches by ID, in order. */
+struct wread {
+	struct watch	**v;
+	size_t		 n;
+	struct watch	**b;
+	size_t		 nb;		/* buckets, a power of two */
+	const char	*path;
+	void		(*warn)(const char *);
+};
+
+/* One line of the watches' journal: the newest state of a watch. */
+static void
+watch_line(void *cls, const char *line, size_t len, size_t lineno)
+{
+	struct wread	*r = cls;
+	struct watch	**pp, *w, *x, *next, **nb;
+	json_t		*j;
+	const char	*id;
+	char		 why[256], msg[1024];
+	size_t		 k;
+
+	if ((j = json_loadb(line, len, 0, NULL)) == NULL ||
+	    (id = json_string_value(json_object_get(j, "watch_id"))) == NULL) {
+		snprintf(msg, sizeof msg, "%s:%zu: not a watch (%s); skipped",
+		    r->path, lineno, j == NULL ? "not JSON" : "no watch_id");
+		r->warn(msg);
+		json_decref(j);
+		return;
+	}
+	pp = id_find(r->b, r->nb, id);
+	if (json_is_true(json_object_get(j, "deleted"))) {
+		if ((x = *pp) != NULL) {
+			/* A hole, closed at the end. */
+			*pp = x->hnext;
+			r->v[x->slot] = NULL;
+			watch_free(x);
+		}
+		json_decref(j);
+		return;
+	}
+	if ((w = watch_from_json(j, why, sizeof why)) == NULL) {
+		snprintf(msg, sizeof msg, "%s:%zu: not a watch (%s); skipped",
+		    r->path, lineno, why);
+		r->warn(msg);
+		json_decref(j);
+		return;
+	}
+	json_decref(j);
+	if ((x = *pp) != NULL) {
+		w->slot = x->slot;
+		w->hnext = x->hnext;
+		watch_free(x);
+	} else {
+		r->v = xreallocarray(r->v, r->n + 1, sizeof *r->v);
+		w->slot = r->n++;
+		w->hnext = NULL;
+	}
+	*pp = w;
+	r->v[w->slot] = w;
+	if (r->n > r->nb) {
+		/* Twice the buckets, the watches spread again. */
+		nb = xcalloc(r->nb * 2, sizeof *nb);
+		for (k = 0; k < r->nb; k++)
+			for (x = r->b[k]; x != NULL; x = next) {
+				next = x->hnext;
+				pp = id_bucket(nb, r->nb * 2, x->id);
+				x->hnext = *pp;
+				*pp = x;
+			}
+		free(r->b);
+		r->b = nb;
+		r->nb *= 2;
+	}
+}
+
 /*
  * The watches of the journal at path, in a new array, in the order they
  * were first made: the newest line of each counts, and a deleted one is
- * left out. A last line cut short by a crash is cut off the file; a line
- * that is not a watch is reported through warn and skipped. *bytes is the
- * size of the file. NULL with err set when it cannot be read.
+ * left out. A last line cut short by a crash is cut off the file
+ * (store_read_lines); a line that is not a watch is reported through
+ * warn and skipped. *bytes is the size of the file. NULL with err set
+ * when it cannot be read.
  */
 struct watch **
 watch_journal_load(const char *path, size_t *np, size_t *bytes,
     void (*warn)(const char *), char *err, size_t errlen)
 {
-	struct watch	**v = NULL, *w, **pp, **b, *x, *next;
-	json_error_t	 jerr;
-	json_t		*j;
-	FILE		*fp;
-	char		*line = NULL, why[256], msg[1024];
-	const char	*id;
-	size_t		 cap = 0, n = 0, lineno = 0, i, nb = 1024, k;
-	off_t		 off = 0;
-	ssize_t		 len;
-	int		 fd;
+	struct wread	 r;
+	size_t		 i, k;
 
 	*np = 0;
-	*bytes = 0;
-	if ((fd = open(path, O_RDWR | O_CLOEXEC)) == -1) {
-		if (errno == ENOENT)
-			return xcalloc(1, sizeof *v);
-		seterr(err, errlen, "cannot read %s: %s", path,
-		    strerror(errno));
+	memset(&r, 0, sizeof r);
+	r.v = xcalloc(1, sizeof *r.v);
+	r.nb = 1024;
+	r.b = xcalloc(r.nb, sizeof *r.b);
+	r.path = path;
+	r.warn = warn;
+	if (store_read_lines(path, watch_line, &r, warn, bytes, err,
+	    errlen) == -1) {
+		free(r.b);
+		free(r.v);
 		return NULL;
 	}
-	if ((fp = fdopen(fd, "r")) == NULL) {
-		seterr(err, errlen, "cannot read %s: %s", path,
-		    strerror(errno));
-		close(fd);
-		return NULL;
-	}
-	v = xcalloc(1, sizeof *v);
-	b = xcalloc(nb, sizeof *b);
-	while ((len = getline(&line, &cap, fp)) != -1) {
-		lineno++;
-		if (line[len - 1] != '\n') {
-			snprintf(msg, sizeof msg, "%s:%zu: a line cut short "
-			    "(a crash while it was written) is dropped", path,
-			    lineno);
-			warn(msg);
-			if (ftruncate(fd, off) == -1) {
-				snprintf(msg, sizeof msg, "%s: %s", path,
-				    strerror(errno));
-				warn(msg);
-			}
-			break;
+	free(r.b);
+	for (i = 0, k = 0; i < r.n; i++)
+		if (r.v[i] != NULL) {
+			r.v[i]->hnext = NULL;
+			r.v[i]->slot = 0;
+			r.v[k++] = r.v[i];
 		}
-		off += len;
-		if ((j = json_loadb(line, (size_t)len, 0, &jerr)) == NULL ||
-		    (id = json_string_value(json_object_get(j,
-		    "watch_id"))) == NULL) {
-			snprintf(msg, sizeof msg, "%s:%zu: not a watch (%s); "
-			    "skipped", path, lineno, j == NULL ? "not JSON" :
-			    "no watch_id");
-			warn(msg);
-			json_decref(j);
-			continue;
-		}
-		pp = id_find(b, nb, id);
-		if (json_is_true(json_object_get(j, "deleted"))) {
-			if ((x = *pp) != NULL) {
-				/* A hole, closed at the end. */
-				*pp = x->hnext;
-				v[x->slot] = NULL;
-				watch_free(x);
-			}
-			json_decref(j);
-			continue;
-		}
-		if ((w = watch_from_json(j, why, sizeof why)) == NULL) {
-			snprintf(msg, sizeof msg, "%s:%zu: not a watch (%s); "
-			    "skipped", path, lineno, why);
-			warn(msg);
-			json_decref(j);
-			continue;
-		}
-		json_decref(j);
-		if ((x = *pp) != NULL) {
-			w->slot = x->slot;
-			w->hnext = x->hnext;
-			watch_free(x);
-		} else {
-			v = xreallocarray(v, n + 1, sizeof *v);
-			w->slot = n++;
-			w->hnext = NULL;
-		}
-		*pp = w;
-		v[w->slot] = w;
-		if (n > nb) {
-			/* Twice the buckets, the watches spread again. */
-			struct watch	**nbk = xcalloc(nb * 2, sizeof *nbk);
-
-			for (k = 0; k < nb; k++)
-				for (x = b[k]; x != NULL; x = next) {
-					next = x->hnext;
-					pp = id_bucket(nbk, nb * 2, x->id);
-					x->hnext = *pp;
-					*pp = x;
-				}
-			free(b);
-			b = nbk;
-			nb *= 2;
-		}
-	}
-	free(line);
-	fclose(fp);
-	free(b);
-	for (i = 0, k = 0; i < n; i++)
-		if (v[i] != NULL) {
-			v[i]->hnext = NULL;
-			v[i]->slot = 0;
-			v[k++] = v[i];
-		}
-	n = k;
-	*np = n;
-	*bytes = (size_t)off;
-	return v;
+	*np = k;
+	return r.v;
 }
 
 /*

@@ -1280,25 +1280,12 @@ journal_cut(struct tinkrd *d)
 void
 deliver_flush(struct tinkrd *d)
 {
-	const char	*p = d->jbuf.s;
-	size_t		 left = d->jbuf.len;
-	ssize_t		 n;
-
-	while (left > 0) {
-		if ((n = write(d->jfd, p, left)) == -1) {
-			if (errno == EINTR)
-				continue;
-			/* Kept, to try again next turn. */
-			log_warn("cannot write %s", d->journal);
-			memmove(d->jbuf.s, p, left);
-			d->jbuf.len = left;
-			return;
-		}
-		p += n;
-		left -= (size_t)n;
-		d->jbytes += (size_t)n;
+	if (d->jbuf.len > 0 &&
+	    store_write_buf(d->jfd, &d->jbuf, &d->jbytes) == -1) {
+		/* Kept, to try again next turn. */
+		log_warn("cannot write %s", d->journal);
+		return;
 	}
-	d->jbuf.len = 0;
 	if (d->jsync && fdatasync(d->jfd) == -1)
 		log_warn("flushing %s", d->journal);
 	d->jsync = 0;
@@ -1575,8 +1562,6 @@ deliver_free(struct tinkrd *d)
 	deliver_flush(d);
 	if (d->jfd != -1 && fdatasync(d->jfd) == -1)
 		log_warn("flushing %s", d->journal);
-	if (store_sync_all(d->statedir) == -1)
-		log_warn("flushing %s", d->statedir);
 	if (d->jfd != -1)
 		close(d->jfd);
 	free(d->jbuf.s);

@@ -112,7 +112,6 @@ struct tinkrd {
 	int		 jsync;		/* some are new: flush before sending */
 	size_t		 jbytes;	/* its size */
 	size_t		 jlive;		/* its size when last rewritten */
-	int		 child_exited;	/* SIGCHLD seen */
 	struct child	*children;	/* others than exec attempts */
 	struct mcp_session *mcp_sessions;
 };

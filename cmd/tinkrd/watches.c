@@ -177,24 +177,11 @@ watch_store(struct tinkrd *d, struct watch *w)
 static void
 watches_flush(struct tinkrd *d, int sync)
 {
-	const char	*p = d->wbuf.s;
-	size_t		 left = d->wbuf.len;
-	ssize_t		 n;
-
-	while (left > 0) {
-		if ((n = write(d->wfd, p, left)) == -1) {
-			if (errno == EINTR)
-				continue;
-			log_warn("cannot write %s", d->wjournal);
-			memmove(d->wbuf.s, p, left);
-			d->wbuf.len = left;
-			return;
-		}
-		p += n;
-		left -= (size_t)n;
-		d->wbytes += (size_t)n;
+	if (d->wbuf.len > 0 &&
+	    store_write_buf(d->wfd, &d->wbuf, &d->wbytes) == -1) {
+		log_warn("cannot write %s", d->wjournal);
+		return;
 	}
-	d->wbuf.len = 0;
 	if (sync && fdatasync(d->wfd) == -1)
 		log_warn("flushing %s", d->wjournal);
 }
