@@ -266,6 +266,16 @@ lacks "$other" "$viewer" \
     "without the token that [server] keeps for its own url"
 lacks "$other" '"authorization"' "nor any Authorization header"
 
+# --- a TINKR_API_KEYS that is not JSON: named, placed, no token quoted ----
+run env TINKR_API_KEYS='{"tk-badjson-0123456789": "viewer", ' \
+    TINKR_STATE_DIR="$T_SCRATCH/badkeys" "$TINKRD" -f \
+    -S "$T_SCRATCH/badkeys.sock" -l 127.0.0.1:0
+isnt "$rc" 0 "tinkrd refuses a TINKR_API_KEYS that is not JSON"
+is "$(printf '%s\n' "$err" | grep -c .)" 1 "with one line"
+like "$err" '^tinkrd: TINKR_API_KEYS is not JSON \(at column [0-9]+\)$' \
+    "that names it and the column"
+lacks "$err" "tk-badjson" "and does not quote the token"
+
 # --- TLS --------------------------------------------------------------------------------
 if ! command -v openssl >/dev/null 2>&1; then
 	skip "TLS with a self-signed certificate" "no openssl to make one"
