@@ -761,7 +761,6 @@ attempt_http(struct tinkrd *d, struct attempt *a,
 		n = webhook_headers(sec, dl, body, deliver_trusted(sec,
 		    dl->destination), hdrs, nitems(hdrs));
 	}
-	url_origin(base, a->origin, sizeof a->origin);
 	req.url = url;
 	req.body = body;
 	req.bodylen = strlen(body);
@@ -799,7 +798,6 @@ attempt_exec(struct attempt *a, const struct csection *sec,
 			close(in);
 		return -1;
 	}
-	strlcpy(a->origin, cmd, sizeof a->origin);
 	nargs = args != NULL && args->v.type == CVAL_ARRAY ? args->v.nitems : 0;
 	argv = xcalloc(nargs + 2, sizeof *argv);
 	argv[0] = (char *)cmd;
@@ -888,6 +886,8 @@ attempt_start(struct tinkrd *d, struct delivery *dl, char *why, size_t len,
 	a->errfd = -1;
 	a->started = mono_ms();
 	strlcpy(a->type, type, sizeof a->type);
+	/* Named as the queues by origin name it, so counts match. */
+	delivery_origin(d, dl, a->origin, sizeof a->origin);
 	if (strcmp(type, "exec") == 0) {
 		a->deadline = a->started + csection_seconds(sec, "timeout",
 		    ATTEMPT_TIMEOUT) * 1000;
