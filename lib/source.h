@@ -30,6 +30,7 @@ struct source_params {
 	const char	*metric;	/* metrics: the metric's name */
 	double		 target;	/* slo: the objective in percent */
 	long long	 now;		/* epoch seconds the request was made */
+	int		 recent_ok;	/* detect: a just-made answer will do */
 };
 
 /*

@@ -86,6 +86,8 @@ struct tinkrd {
 	size_t		 nchecks;
 	size_t		 checkscap;
 	size_t		 checks_next;
+	json_t		*dumped;	/* the anomalies last written out */
+	char		*dumped_text;	/* and their compact JSON */
 	size_t		 ndirty;	/* watches whose files are behind */
 	unsigned long long checks_run;
 	unsigned	 late[LATE_BUCKETS + 1];	/* checks by ms late */

@@ -437,6 +437,10 @@ watches_free(struct tinkrd *d)
 	free(d->wbuf.s);
 	free(d->heap);
 	free(d->checks);
+	json_decref(d->dumped);
+	free(d->dumped_text);
+	d->dumped = NULL;
+	d->dumped_text = NULL;
 }
 
 /* Milliseconds until the next check is due; -1 for none. */
@@ -473,6 +477,7 @@ check_start(struct tinkrd *d, struct watch *w)
 	p.window = w->window;
 	format_duration(w->window, p.window_text, sizeof p.window_text);
 	p.now = (long long)time(NULL);
+	p.recent_ok = 1;
 	if ((prof = config_profile(d->conf, w->profile)) == NULL) {
 		check_done(d, w, 404, NULL, "profile '%s' is no longer in the "
 		    "configuration", w->profile);
@@ -520,6 +525,23 @@ source_error_anomaly(struct watch *w)
 	    "threshold", (double)WATCH_BLIND_AFTER));
 	json_decref(old);
 	return list;
+}
+
+/*
+ * The compact JSON of a check's anomalies, a new string. Checks that
+ * share a source's answer (see RECENT_MS in the local source) share the
+ * list too: it is written out once for all of them.
+ */
+static char *
+anomalies_text(struct tinkrd *d, json_t *list)
+{
+	if (list != d->dumped) {
+		json_decref(d->dumped);
+		free(d->dumped_text);
+		d->dumped = json_incref(list);
+		d->dumped_text = json_dumps(list, JSON_COMPACT);
+	}
+	return d->dumped_text != NULL ? xstrdup(d->dumped_text) : NULL;
 }
 
 /*
@@ -572,7 +594,7 @@ check_done(struct tinkrd *d, struct watch *w, int status, json_t *answer,
 	    anomalies_differ(old, current);
 	if (first || changed) {
 		/* Written once: for the body, and as what was notified. */
-		text = json_dumps(current, JSON_COMPACT);
+		text = anomalies_text(d, current);
 		n = json_array_size(current);
 		if (changed) {
 			cleared = anomalies_cleared(old, current);
