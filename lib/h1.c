@@ -223,7 +223,7 @@ parse_head(struct h1resp *r, struct strbuf *in, char *err, size_t errlen)
 			end = at + next;
 			break;
 		}
-	if (end == 0) {
+	if (end == 0 || end > H1_HEAD_MAX) {
 		if (in->len > H1_HEAD_MAX) {
 			seterr(err, errlen, "the answer's headers are longer "
 			    "than %d KiB", H1_HEAD_MAX / 1024);
@@ -413,15 +413,14 @@ h1_parse(struct h1resp *r, struct strbuf *in, int eof, struct strbuf *body,
 			break;
 		case H1P_CHUNK_SIZE:
 			if (!line_at(in->s, in->len, &len, &next)) {
-				if (in->len > 1024) {
-					seterr(err, errlen, "the answer has a "
-					    "chunk size line over 1 KiB");
-					return H1_ERROR;
-				}
+				if (in->len > 1024)
+					goto longsize;
 				if (eof)
 					goto cut;
 				return H1_MORE;
 			}
+			if (next > 1024)
+				goto longsize;
 			size = 0;
 			for (i = 0; i < len; i++) {
 				int c = (unsigned char)in->s[i], d;
@@ -472,7 +471,7 @@ h1_parse(struct h1resp *r, struct strbuf *in, int eof, struct strbuf *body,
 		case H1P_TRAILER:
 			/* Trailer fields are read past, within the head's cap. */
 			if (!line_at(in->s, in->len, &len, &next)) {
-				if (in->len > H1_HEAD_MAX)
+				if (r->left + in->len > H1_HEAD_MAX)
 					goto badchunk;
 				if (eof)
 					goto cut;
@@ -495,6 +494,9 @@ cut:
 	return H1_ERROR;
 badchunk:
 	seterr(err, errlen, "the answer's chunked body is malformed");
+	return H1_ERROR;
+longsize:
+	seterr(err, errlen, "the answer has a chunk size line over 1 KiB");
 	return H1_ERROR;
 }
 
