@@ -540,6 +540,13 @@ request_bytes(const struct fetch_req *req, const char *host, int port,
 	char		 num[32];
 	size_t		 i, j;
 
+	/* Room for it all at once: the fixed headers fit in 256 bytes. */
+	b.size = 256 + pathlen + strlen(host) + req->bodylen +
+	    (req->bearer != NULL ? strlen(req->bearer) : 0) +
+	    (req->content_type != NULL ? strlen(req->content_type) : 0);
+	for (i = 0; i < req->nheaders; i++)
+		b.size += strlen(req->headers[i]) + 2;
+	b.s = xmalloc(b.size);
 	strbuf_str(&b, req->body != NULL ? "POST " : "GET ");
 	if (pathlen == 0 || *path != '/')
 		strbuf_addc(&b, '/');

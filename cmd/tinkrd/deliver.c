@@ -483,19 +483,23 @@ journal_add(struct tinkrd *d, const struct delivery *dl)
 	delivery_record(dl, &d->jbuf);
 }
 
+/* The i-th oldest of the finished deliveries kept. */
+#define RECENT(d, i)	((d)->recent[((d)->recent_at + (i)) % RECENT_MAX])
+
 /* Keep a finished delivery to list; the oldest ones go. */
 static void
 recent_add(struct tinkrd *d, struct delivery *dl)
 {
-	if (d->nrecent == RECENT_MAX) {
-		delivery_free(d->recent[0]);
-		memmove(d->recent, d->recent + 1,
-		    (RECENT_MAX - 1) * sizeof *d->recent);
-		d->nrecent--;
-	}
 	if (d->recent == NULL)
 		d->recent = xcalloc(RECENT_MAX, sizeof *d->recent);
-	d->recent[d->nrecent++] = dl;
+	if (d->nrecent == RECENT_MAX) {
+		delivery_free(RECENT(d, 0));
+		RECENT(d, 0) = dl;
+		d->recent_at = (d->recent_at + 1) % RECENT_MAX;
+		return;
+	}
+	RECENT(d, d->nrecent) = dl;
+	d->nrecent++;
 }
 
 /*
@@ -1248,8 +1252,8 @@ journal_cut(struct tinkrd *d)
 	}
 	strbuf_add(&buf, "", 0);
 	for (i = 0; i < d->nrecent; i++)
-		if (d->recent[i]->state != D_PENDING)
-			delivery_record(d->recent[i], &buf);
+		if (RECENT(d, i)->state != D_PENDING)
+			delivery_record(RECENT(d, i), &buf);
 	for (q = d->queues; q != NULL; q = q->next)
 		for (dl = q->head; dl != NULL; dl = dl->next)
 			delivery_record(dl, &buf);
@@ -1598,7 +1602,7 @@ deliver_free(struct tinkrd *d)
 		free(q);
 	}
 	for (i = 0; i < d->nrecent; i++)
-		delivery_free(d->recent[i]);
+		delivery_free(RECENT(d, i));
 	free(d->recent);
 	while ((h = d->health) != NULL) {
 		d->health = h->next;
@@ -1622,8 +1626,8 @@ deliver_find(struct tinkrd *d, const char *event_id)
 			if (strcmp(dl->event_id, event_id) == 0)
 				return dl;
 	for (i = d->nrecent; i > 0; i--)
-		if (strcmp(d->recent[i - 1]->event_id, event_id) == 0)
-			return d->recent[i - 1];
+		if (strcmp(RECENT(d, i - 1)->event_id, event_id) == 0)
+			return RECENT(d, i - 1);
 	return NULL;
 }
 
@@ -1693,10 +1697,10 @@ deliver_list_json(struct tinkrd *d, const char *watch_id, int which,
 		}
 	for (i = 0; i < d->nrecent; i++) {
 		/* A retried record shows as its new pending self. */
-		if (d->recent[i]->state == D_PENDING)
+		if (RECENT(d, i)->state == D_PENDING)
 			continue;
 		v = xreallocarray(v, n + 1, sizeof *v);
-		v[n++] = d->recent[i];
+		v[n++] = RECENT(d, i);
 	}
 	if (n > 1)
 		qsort(v, n, sizeof *v, by_seq_desc);

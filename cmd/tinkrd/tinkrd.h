@@ -104,8 +104,9 @@ struct tinkrd {
 	size_t		 qheapcap;
 	struct attempt	*attempts;	/* in flight */
 	size_t		 ninflight;
-	struct delivery	**recent;	/* finished, oldest first */
+	struct delivery	**recent;	/* finished: a ring, see RECENT() */
 	size_t		 nrecent;
+	size_t		 recent_at;	/* where its oldest is */
 	struct nhealth	*health;	/* per notifier */
 	unsigned long long seq;		/* of the newest notification */
 	int		 deliver_dirty;	/* something to look at now */
