@@ -597,9 +597,9 @@ request_bytes(const struct fetch_req *req, const char *host, int port,
 			    req->content_type : "application/json");
 			strbuf_str(&b, "\r\n");
 		}
-		snprintf(num, sizeof num, "Content-Length: %zu\r\n\r\n",
-		    req->bodylen);
-		strbuf_str(&b, num);
+		strbuf_str(&b, "Content-Length: ");
+		strbuf_int(&b, (long long)req->bodylen);
+		strbuf_str(&b, "\r\n\r\n");
 		strbuf_add(&b, req->body, req->bodylen);
 	} else
 		strbuf_str(&b, "\r\n");

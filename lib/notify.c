@@ -1037,7 +1037,6 @@ notify_payload_text(const char *watch_id, const char *service,
     size_t n, const char *resolved, int test)
 {
 	struct strbuf	 b = { NULL, 0, 0 };
-	char		 num[32];
 
 	if (status == NULL || strcmp(status, "resolved") != 0)
 		status = "firing";
@@ -1045,8 +1044,9 @@ notify_payload_text(const char *watch_id, const char *service,
 	strbuf_json(&b, watch_id);
 	strbuf_str(&b, ",\"service\":");
 	strbuf_json(&b, service);
-	snprintf(num, sizeof num, ",\"anomaly_count\":%zu,\"anomalies\":", n);
-	strbuf_str(&b, num);
+	strbuf_str(&b, ",\"anomaly_count\":");
+	strbuf_int(&b, (long long)n);
+	strbuf_str(&b, ",\"anomalies\":");
 	strbuf_str(&b, anomalies != NULL ? anomalies : "[]");
 	strbuf_str(&b, ",\"status\":");
 	strbuf_json(&b, status);

@@ -59,8 +59,18 @@ delivery_free(struct delivery *d)
 void
 delivery_new_id(char *buf, size_t len)
 {
-	snprintf(buf, len, "evt_%08x%08x%08x", arc4random(), arc4random(),
-	    arc4random());
+	static const char	 hex[] = "0123456789abcdef";
+	uint32_t		 r[3];
+	char			 id[4 + 24 + 1] = "evt_";
+	size_t			 i;
+
+	r[0] = arc4random();
+	r[1] = arc4random();
+	r[2] = arc4random();
+	for (i = 0; i < 24; i++)
+		id[4 + i] = hex[(r[i / 8] >> (28 - 4 * (i % 8))) & 0xf];
+	id[28] = '\0';
+	strlcpy(buf, id, len);
 }
 
 /* "pending", "delivered", ... */
@@ -124,12 +134,11 @@ delivery_json(const struct delivery *d)
 void
 delivery_record(const struct delivery *d, struct strbuf *buf)
 {
-	char	 num[160];
-
 	strbuf_str(buf, "{\"version\":1,\"event_id\":");
 	strbuf_json(buf, d->event_id);
-	snprintf(num, sizeof num, ",\"seq\":%llu,\"watch_id\":", d->seq);
-	strbuf_str(buf, num);
+	strbuf_str(buf, ",\"seq\":");
+	strbuf_int(buf, (long long)d->seq);
+	strbuf_str(buf, ",\"watch_id\":");
 	strbuf_json(buf, d->watch_id);
 	strbuf_str(buf, ",\"service\":");
 	strbuf_json(buf, d->service);
@@ -141,10 +150,15 @@ delivery_record(const struct delivery *d, struct strbuf *buf)
 	strbuf_json(buf, d->destination);
 	strbuf_str(buf, ",\"state\":");
 	strbuf_json(buf, dstate_name(d->state));
-	snprintf(num, sizeof num, ",\"attempts\":%d,\"created_at\":%lld,"
-	    "\"updated_at\":%lld,\"next_at\":%lld,\"last_result\":",
-	    d->attempts, d->created_at, d->updated_at, d->next_at);
-	strbuf_str(buf, num);
+	strbuf_str(buf, ",\"attempts\":");
+	strbuf_int(buf, d->attempts);
+	strbuf_str(buf, ",\"created_at\":");
+	strbuf_int(buf, d->created_at);
+	strbuf_str(buf, ",\"updated_at\":");
+	strbuf_int(buf, d->updated_at);
+	strbuf_str(buf, ",\"next_at\":");
+	strbuf_int(buf, d->next_at);
+	strbuf_str(buf, ",\"last_result\":");
 	strbuf_json(buf, d->last_result);
 	if (d->resent)
 		strbuf_str(buf, ",\"resent\":true");

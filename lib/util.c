@@ -307,6 +307,26 @@ strbuf_str(struct strbuf *b, const char *s)
 }
 
 /*
+ * Append a number in decimal: what snprintf's %lld writes, at a tenth of
+ * its cost, for the journal lines and requests written per notification.
+ */
+void
+strbuf_int(struct strbuf *b, long long v)
+{
+	char			 buf[24], *p = buf + sizeof buf;
+	unsigned long long	 u = v < 0 ? 0 - (unsigned long long)v :
+	    (unsigned long long)v;
+
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		*--p = '-';
+	strbuf_add(b, p, (size_t)(buf + sizeof buf - p));
+}
+
+/*
  * The scheme and host of a URL ("https://host:port"), without any
  * user:password@, path or query: what a message may show of an address.
  */
@@ -314,6 +334,7 @@ void
 url_origin(const char *url, char *buf, size_t len)
 {
 	const char	*host, *end, *at;
+	size_t		 n, m;
 
 	if ((host = strstr(url, "://")) == NULL) {
 		strlcpy(buf, "(an address that is not a URL)", len);
@@ -324,8 +345,17 @@ url_origin(const char *url, char *buf, size_t len)
 	for (at = host; at < end; at++)
 		if (*at == '@')
 			host = at + 1;
-	snprintf(buf, len, "%.*s%.*s", (int)(strstr(url, "://") + 3 - url),
-	    url, (int)(end - host), host);
+	n = (size_t)(strstr(url, "://") + 3 - url);
+	if (len == 0)
+		return;
+	if (n >= len)
+		n = len - 1;
+	memcpy(buf, url, n);
+	m = (size_t)(end - host);
+	if (m >= len - n)
+		m = len - n - 1;
+	memcpy(buf + n, host, m);
+	buf[n + m] = '\0';
 }
 
 /* Epoch milliseconds, for times kept or sent. */

@@ -45,5 +45,6 @@ void	 strbuf_json(struct strbuf *, const char *);
 void	 strbuf_add(struct strbuf *, const char *, size_t);
 void	 strbuf_addc(struct strbuf *, int);
 void	 strbuf_str(struct strbuf *, const char *);
+void	 strbuf_int(struct strbuf *, long long);
 
 #endif

@@ -196,8 +196,6 @@ watch_from_json(json_t *j, char *err, size_t errlen)
 void
 watch_record(const struct watch *w, struct strbuf *buf)
 {
-	char	 num[256];
-
 	strbuf_str(buf, "{\"version\":1,\"watch_id\":");
 	strbuf_json(buf, w->id);
 	strbuf_str(buf, ",\"service\":");
@@ -208,16 +206,26 @@ watch_record(const struct watch *w, struct strbuf *buf)
 	strbuf_json(buf, w->notifier);
 	strbuf_str(buf, ",\"destination\":");
 	strbuf_json(buf, w->destination);
-	snprintf(num, sizeof num, ",\"interval_seconds\":%lld,"
-	    "\"window_seconds\":%lld,\"running\":%s,\"started_at\":%lld,"
-	    "\"last_run_at\":%lld,\"last_error\":", w->interval, w->window,
-	    w->running ? "true" : "false", w->started_at, w->last_run_at);
-	strbuf_str(buf, num);
+	strbuf_str(buf, ",\"interval_seconds\":");
+	strbuf_int(buf, w->interval);
+	strbuf_str(buf, ",\"window_seconds\":");
+	strbuf_int(buf, w->window);
+	strbuf_str(buf, w->running ? ",\"running\":true" :
+	    ",\"running\":false");
+	strbuf_str(buf, ",\"started_at\":");
+	strbuf_int(buf, w->started_at);
+	strbuf_str(buf, ",\"last_run_at\":");
+	strbuf_int(buf, w->last_run_at);
+	strbuf_str(buf, ",\"last_error\":");
 	strbuf_json(buf, w->last_error);
-	snprintf(num, sizeof num, ",\"consecutive_failures\":%d,\"checks\":"
-	    "%lld,\"notifications\":%lld,\"notified_seq\":%llu", w->failures,
-	    w->checks, w->notifications, w->notified_seq);
-	strbuf_str(buf, num);
+	strbuf_str(buf, ",\"consecutive_failures\":");
+	strbuf_int(buf, w->failures);
+	strbuf_str(buf, ",\"checks\":");
+	strbuf_int(buf, w->checks);
+	strbuf_str(buf, ",\"notifications\":");
+	strbuf_int(buf, w->notifications);
+	strbuf_str(buf, ",\"notified_seq\":");
+	strbuf_int(buf, (long long)w->notified_seq);
 	if (w->notified != NULL) {
 		strbuf_str(buf, ",\"notified\":");
 		strbuf_str(buf, w->notified);

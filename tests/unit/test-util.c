@@ -318,10 +318,31 @@ test_sanitize(void)
 	is_clean("http://example.com/a:b@c", "http://example.com/a:b@c");
 }
 
+/* strbuf_int writes what %lld does. */
+static void
+test_strbuf_int(void)
+{
+	static const long long	 v[] = { 0, 7, -7, 10, 1775570463123LL,
+	    -1000000, LLONG_MAX, LLONG_MIN };
+	struct strbuf		 b = { NULL, 0, 0 };
+	char			 want[32];
+	size_t			 i;
+
+	for (i = 0; i < nitems(v); i++) {
+		b.len = 0;
+		strbuf_str(&b, "n=");
+		strbuf_int(&b, v[i]);
+		snprintf(want, sizeof want, "n=%lld", v[i]);
+		is_string(b.s, want, "strbuf_int %lld", v[i]);
+	}
+	free(b.s);
+}
+
 int
 main(void)
 {
 	plan_lazy();
+	test_strbuf_int();
 	test_parse_duration();
 	test_format_duration();
 	test_format_uptime();
