@@ -1390,8 +1390,7 @@ finish(struct local_job *job)
 			job->svc->recent_window = job->p.window;
 			strlcpy(job->svc->recent_text, job->p.window_text,
 			    sizeof job->svc->recent_text);
-		}
-		else if (job->p.op == SOURCE_METRICS)
+		} else if (job->p.op == SOURCE_METRICS)
 			finish_metrics(job);
 		else if (job->p.op == SOURCE_SLO)
 			finish_slo(job);
@@ -1434,16 +1433,50 @@ lsvc_free(struct lsvc *svc)
 	free(svc);
 }
 
-/* Whether the service's last detect answers job too (RECENT_MS). */
+/* Whether the service's last detect answers p too (RECENT_MS). */
 static int
-recent_fits(const struct lsvc *svc, const struct local_job *job)
+recent_fits(const struct lsvc *svc, const struct source_params *p)
 {
-	return svc->recent != NULL && job->p.op == SOURCE_DETECT &&
-	    job->p.recent_ok &&
-	    svc->recent_now == job->p.now &&
-	    svc->recent_window == job->p.window &&
-	    strcmp(svc->recent_text, job->p.window_text) == 0 &&
+	return svc->recent != NULL && p->op == SOURCE_DETECT &&
+	    p->recent_ok && svc->recent_now == p->now &&
+	    svc->recent_window == p->window &&
+	    strcmp(svc->recent_text, p->window_text) == 0 &&
 	    mono_ms() - svc->recent_ms <= RECENT_MS;
+}
+
+/*
+ * A job already done with the service's last detect answer, when that
+ * answers p too; NULL otherwise. The service's configuration is not even
+ * copied: the answer is from the last RECENT_MS.
+ */
+static struct local_job *
+recent_job(struct local_state *st, const char *profile, const char *service,
+    const struct source_params *p)
+{
+	struct local_job	*job;
+	struct lsvc		*svc;
+	size_t			 i, plen = strlen(profile);
+
+	if (p->op != SOURCE_DETECT || !p->recent_ok)
+		return NULL;
+	for (i = 0; i < st->nsvcs; i++) {
+		svc = st->svcs[i];
+		if (strncmp(svc->key, profile, plen) == 0 &&
+		    svc->key[plen] == '/' &&
+		    strcmp(svc->key + plen + 1, service) == 0)
+			break;
+	}
+	if (i == st->nsvcs || !recent_fits(svc, p))
+		return NULL;
+	job = xcalloc(1, sizeof *job);
+	job->st = st;
+	job->p = *p;
+	job->p.query = NULL;
+	job->p.metric = NULL;
+	job->status = 200;
+	job->phase = PHASE_DONE;
+	job->result = json_incref(svc->recent);
+	return job;
 }
 
 /* Free all that the source remembers. */
@@ -1581,6 +1614,8 @@ local_start(struct local_state *st, const struct config *conf,
 	char			*tmp;
 	size_t			 i;
 
+	if ((job = recent_job(st, profile, service, p)) != NULL)
+		return job;
 	job = xcalloc(1, sizeof *job);
 	job->st = st;
 	job->profile = xstrdup(profile);
@@ -1671,7 +1706,8 @@ local_step(struct local_job *job, long long budget)
 			return 1;	/* another job reads it; wait */
 		}
 		job->svc->owner = job;
-		if (job->phase == PHASE_PLAN && recent_fits(job->svc, job)) {
+		if (job->phase == PHASE_PLAN && recent_fits(job->svc,
+		    &job->p)) {
 			job->result = json_incref(job->svc->recent);
 			job->phase = PHASE_DONE;
 		}
