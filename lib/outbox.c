@@ -316,9 +316,10 @@ jt_put(struct jtable *t, struct delivery *d)
 
 	if (t->n >= t->nbuckets)
 		jt_grow(t);
+	/* In the old record's place, the rest of its bucket behind it. */
 	if (*(pp = jt_slot(t, d->event_id)) != NULL)
 		jt_drop(t, pp);
-	d->hnext = NULL;
+	d->hnext = *pp;
 	*pp = d;
 	t->n++;
 	if (d->state == D_PENDING)

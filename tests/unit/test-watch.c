@@ -236,6 +236,41 @@ test_journal(const char *dir, struct delivery *d)
 		delivery_free(jl.done[i]);
 	free(jl.pending);
 	free(jl.done);
+
+	/*
+	 * 3000 notifications, then every other one delivered: records
+	 * replaced in crowded buckets must not take the others with them.
+	 */
+	buf.len = 0;
+	e->state = D_PENDING;
+	for (i = 0; i < 3000; i++) {
+		snprintf(id, sizeof id, "evt_%024zu", i + 1000);
+		strlcpy(e->event_id, id, sizeof e->event_id);
+		e->seq = 1000 + i;
+		delivery_record(e, &buf);
+	}
+	e->state = D_DELIVERED;
+	for (i = 0; i < 3000; i += 2) {
+		snprintf(id, sizeof id, "evt_%024zu", i + 1000);
+		strlcpy(e->event_id, id, sizeof e->event_id);
+		e->seq = 1000 + i;
+		delivery_record(e, &buf);
+	}
+	put(path, buf.s);
+	ok(journal_load(path, 10, &jl, NULL, NULL, warn_none, err,
+	    sizeof err) == 0, "a journal of 4,500 more records loads");
+	is_int((long long)jl.npending, 1501, "every notification not "
+	    "delivered is pending: the 1500 odd ones and the one before");
+	for (i = 1; i < jl.npending; i++)
+		if (jl.pending[i]->seq % 2 == 0)
+			break;
+	ok(i == jl.npending, "and none of the delivered ones is");
+	for (i = 0; i < jl.npending; i++)
+		delivery_free(jl.pending[i]);
+	for (i = 0; i < jl.ndone; i++)
+		delivery_free(jl.done[i]);
+	free(jl.pending);
+	free(jl.done);
 	delivery_free(e);
 	free(buf.s);
 	unlink(path);
