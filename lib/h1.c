@@ -50,6 +50,9 @@
 #define H1_TIMEOUT	10000		/* ms, when the request sets none */
 #define H1_DNS_MS	60000		/* a name's addresses are kept */
 #define H1_DNS_POLL	5		/* ms between looks at a lookup */
+#define H1_TRY_MS	1000		/* a connect before the next address */
+#define H1_IDLE_MAX	64		/* idle connections kept in all */
+#define H1_ORIGIN_MS	600000		/* an unused origin is forgotten */
 
 /* Where an answer's parse is. */
 enum { H1P_HEAD, H1P_BODY, H1P_CHUNK_SIZE, H1P_CHUNK_DATA, H1P_CHUNK_END,
@@ -75,6 +78,8 @@ struct h1origin {
 	int		 named;		/* a name to look up, not an address */
 	int		 resolving;	/* gcb is in flight */
 	long long	 resolved_ms;	/* when addrs came from a lookup */
+	long long	 used_ms;	/* when a request last named it */
+	size_t		 nxfers;	/* requests that name it, not freed */
 	char		 portstr[8];
 	struct addrinfo	 hints;
 	struct gaicb	 gcb;
@@ -93,6 +98,7 @@ struct h1conn {
 	int		 state;
 	uint32_t	 events;	/* what epoll watches it for */
 	size_t		 addr_at;	/* which of the origin's addresses */
+	long long	 try_until;	/* then the next address; 0: none */
 	unsigned	 served;	/* answers it gave */
 	long long	 idle_since;
 	struct h1xfer	*x;		/* the request on it, or NULL */
@@ -128,6 +134,7 @@ struct h1 {
 	struct h1conn	*dead;		/* closed; freed by h1_run */
 	int		 nresolving;	/* lookups in flight */
 	int		 kick;		/* a connection closed where some wait */
+	long long	 swept;		/* when idle connections were looked at */
 	int		 ndone;
 };
 
@@ -212,6 +219,7 @@ parse_head(struct h1resp *r, struct strbuf *in, char *err, size_t errlen)
 	unsigned long long	 cl = 0;
 	int			 minor = 1, cl_seen = 0, te_seen = 0, chunked = 0;
 	int			 close_seen = 0, ka_seen = 0, first = 1;
+	int			 odd = 0, framing_last = 0;
 
 	/* Empty lines before the status line are read past (RFC 9112). */
 	for (at = 0; at < in->len && (s[at] == '\r' || s[at] == '\n'); at++)
@@ -252,11 +260,22 @@ parse_head(struct h1resp *r, struct strbuf *in, char *err, size_t errlen)
 			    (s[at + 10] - '0') * 10 + (s[at + 11] - '0');
 			continue;
 		}
+		/*
+		 * A folded line (obsolete) goes on the header before it, and
+		 * a header whose name is not a token is no header: both are
+		 * read past, as libcurl does, but the connection is not kept,
+		 * and a folded framing header is refused.
+		 */
 		if (s[at] == ' ' || s[at] == '\t') {
-			seterr(err, errlen, "the answer has a folded header "
-			    "line");
-			return H1_ERROR;
+			if (framing_last) {
+				seterr(err, errlen, "the answer's Content-Length "
+				    "or Transfer-Encoding is folded");
+				return H1_ERROR;
+			}
+			odd = 1;
+			continue;
 		}
+		framing_last = 0;
 		if ((colon = memchr(s + at, ':', len)) == NULL ||
 		    colon == s + at) {
 			seterr(err, errlen, "the answer has a header line "
@@ -264,11 +283,12 @@ parse_head(struct h1resp *r, struct strbuf *in, char *err, size_t errlen)
 			return H1_ERROR;
 		}
 		for (v = s + at; v < colon; v++)
-			if (!is_tchar((unsigned char)*v)) {
-				seterr(err, errlen, "the answer has a header "
-				    "name that is not a token");
-				return H1_ERROR;
-			}
+			if (!is_tchar((unsigned char)*v))
+				break;
+		if (v < colon) {
+			odd = 1;
+			continue;
+		}
 		n = (size_t)(colon - (s + at));
 		v = colon + 1;
 		vlen = len - n - 1;
@@ -279,22 +299,37 @@ parse_head(struct h1resp *r, struct strbuf *in, char *err, size_t errlen)
 		while (vlen > 0 && (v[vlen - 1] == ' ' || v[vlen - 1] == '\t'))
 			vlen--;
 		if (n == 14 && strncasecmp(s + at, "content-length", n) == 0) {
-			unsigned long long x = 0;
-			size_t i;
+			/* "2" or a list of the same number: "2, 2". */
+			unsigned long long x;
+			size_t i = 0, digits;
 
-			if (vlen == 0 || vlen > 15)
+			framing_last = 1;
+			if (vlen == 0)
 				goto badlen;
-			for (i = 0; i < vlen; i++) {
-				if (v[i] < '0' || v[i] > '9')
+			while (i < vlen) {
+				x = 0;
+				for (digits = 0; i < vlen && v[i] >= '0' &&
+				    v[i] <= '9'; i++, digits++) {
+					if (digits == 15)
+						goto badlen;
+					x = x * 10 + (unsigned)(v[i] - '0');
+				}
+				if (digits == 0 || (cl_seen && x != cl))
 					goto badlen;
-				x = x * 10 + (unsigned)(v[i] - '0');
+				cl = x;
+				cl_seen = 1;
+				while (i < vlen && (v[i] == ' ' || v[i] == '\t'))
+					i++;
+				if (i < vlen && v[i++] != ',')
+					goto badlen;
+				while (i < vlen && (v[i] == ' ' || v[i] == '\t'))
+					i++;
+				if (i == vlen && v[vlen - 1] == ',')
+					goto badlen;
 			}
-			if (cl_seen && x != cl)
-				goto badlen;
-			cl = x;
-			cl_seen = 1;
 		} else if (n == 17 && strncasecmp(s + at, "transfer-encoding",
 		    n) == 0) {
+			framing_last = 1;
 			te_seen = 1;
 			chunked = list_has(v, vlen, "chunked", 1);
 		} else if (n == 10 && strncasecmp(s + at, "connection",
@@ -321,6 +356,8 @@ parse_head(struct h1resp *r, struct strbuf *in, char *err, size_t errlen)
 		return H1_INTERIM;
 	}
 	r->keep = minor >= 1 ? !close_seen : ka_seen && !close_seen;
+	if (odd || (te_seen && minor == 0))
+		r->keep = 0;
 	if (r->status == 204 || r->status == 304)
 		r->framing = H1F_NONE;
 	else if (te_seen) {
@@ -339,8 +376,8 @@ parse_head(struct h1resp *r, struct strbuf *in, char *err, size_t errlen)
 	    r->framing == H1F_NONE ? H1P_DONE : H1P_BODY;
 	return H1_DONE;
 badlen:
-	seterr(err, errlen, "the answer's Content-Length is not a number "
-	    "or is given twice");
+	seterr(err, errlen, "the answer's Content-Length is not a number, "
+	    "or two of its values differ");
 	return H1_ERROR;
 }
 
@@ -565,6 +602,9 @@ request_bytes(const struct fetch_req *req, const char *host, int port,
 		strbuf_str(&b, "User-Agent: tinkrd/" PACKAGE_VERSION "\r\n");
 	if (!req_sets(req, "Accept"))
 		strbuf_str(&b, "Accept: application/json\r\n");
+	if (req->content_type != NULL &&
+	    strpbrk(req->content_type, "\r\n") != NULL)
+		goto broken;
 	if (req->bearer != NULL) {
 		if (strpbrk(req->bearer, "\r\n") != NULL)
 			goto broken;
@@ -1041,6 +1081,9 @@ conn_connect(struct h1conn *c)
 		if (connect(c->fd, (const struct sockaddr *)&a->ss,
 		    a->len) == 0 || errno == EINPROGRESS) {
 			c->events = 0;
+			/* One that does not answer at all gives way in time. */
+			c->try_until = c->addr_at + 1 < c->o->naddrs ?
+			    mono_ms() + H1_TRY_MS : 0;
 			if (conn_watch(c, EPOLLOUT) == 0)
 				return 0;
 		}
@@ -1066,7 +1109,7 @@ conn_open(struct h1xfer *x)
 	c->fd = -1;
 	c->state = C_CONNECTING;
 	if (conn_connect(c) == -1) {
-		c->addr_at = 0;
+		c->addr_at = o->naddrs - 1;	/* the last one tried */
 		xfer_fail(x, "cannot connect to %s port %d: %s",
 		    conn_addr(c, addr, sizeof addr), o->port, strerror(errno));
 		free(c);
@@ -1241,6 +1284,52 @@ dispatch(struct h1xfer *x, int fresh)
 	o->wait_tail = x;
 }
 
+/*
+ * Close connections idle for longer than H1_IDLE_MS, and the oldest idle
+ * ones beyond H1_IDLE_MAX in all; forget origins nobody has named for
+ * H1_ORIGIN_MS. Once a second, from h1_run.
+ */
+static void
+sweep(struct h1 *h, long long now)
+{
+	struct h1origin	*o, **op;
+	struct h1conn	*c, *oldest;
+	size_t		 i, nidle = 0;
+
+	for (o = h->origins; o != NULL; o = o->next)
+		for (i = o->nconns; i > 0; i--) {
+			c = o->conns[i - 1];
+			if (c->state != C_IDLE)
+				continue;
+			if (now - c->idle_since > H1_IDLE_MS)
+				conn_close(c);
+			else
+				nidle++;
+		}
+	while (nidle > H1_IDLE_MAX) {
+		oldest = NULL;
+		for (o = h->origins; o != NULL; o = o->next)
+			for (i = 0; i < o->nconns; i++) {
+				c = o->conns[i];
+				if (c->state == C_IDLE && (oldest == NULL ||
+				    c->idle_since < oldest->idle_since))
+					oldest = c;
+			}
+		conn_close(oldest);
+		nidle--;
+	}
+	for (op = &h->origins; (o = *op) != NULL; ) {
+		if (o->nconns > 0 || o->nxfers > 0 || o->resolving ||
+		    now - o->used_ms < H1_ORIGIN_MS) {
+			op = &o->next;
+			continue;
+		}
+		*op = o->next;
+		free(o->host);
+		free(o);
+	}
+}
+
 /* --- the interface ------------------------------------------------------ */
 
 /*
@@ -1317,6 +1406,8 @@ h1_start(struct h1 *h, struct fetch *fe, const struct fetch_req *req)
 	x->h = h;
 	x->fe = fe;
 	x->o = o;
+	o->nxfers++;
+	o->used_ms = mono_ms();
 	x->timeout_ms = req->timeout_ms > 0 ? req->timeout_ms : H1_TIMEOUT;
 	x->deadline = mono_ms() + x->timeout_ms;
 	x->slot = (size_t)-1;
@@ -1355,6 +1446,7 @@ h1_xfer_free(struct h1xfer *x)
 		explicit_bzero(x->req, x->reqlen);
 		free(x->req);
 	}
+	x->o->nxfers--;
 	free(x);
 }
 
@@ -1388,14 +1480,21 @@ h1_event(struct h1 *h, void *cp, uint32_t events)
 long long
 h1_timeout(struct h1 *h)
 {
+	struct h1xfer	*x;
 	long long	 first = -1, left;
 	size_t		 i;
 
-	if (h->kick)
+	/* Some finished before the loop looked, in h1_start: look now. */
+	if (h->kick || h->ndone > 0)
 		return 0;
-	for (i = 0; i < h->nactive; i++)
-		if (first == -1 || h->active[i]->deadline < first)
-			first = h->active[i]->deadline;
+	for (i = 0; i < h->nactive; i++) {
+		x = h->active[i];
+		if (first == -1 || x->deadline < first)
+			first = x->deadline;
+		if (x->c != NULL && x->c->state == C_CONNECTING &&
+		    x->c->try_until != 0 && x->c->try_until < first)
+			first = x->c->try_until;
+	}
 	if (first == -1)
 		return -1;
 	left = first - mono_ms();
@@ -1416,8 +1515,31 @@ h1_run(struct h1 *h)
 	struct h1conn	*c;
 	long long	 now = mono_ms();
 	size_t		 i;
-	int		 n;
+	int		 n, e;
 
+	/* Connects that got no answer in H1_TRY_MS: the next address. */
+	for (i = 0; i < h->nactive; ) {
+		x = h->active[i];
+		c = x->c;
+		if (c == NULL || c->state != C_CONNECTING ||
+		    c->try_until == 0 || now < c->try_until) {
+			i++;
+			continue;
+		}
+		epoll_ctl(h->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+		close(c->fd);
+		c->fd = -1;
+		c->events = 0;
+		c->addr_at++;
+		if (conn_connect(c) == 0) {
+			i++;
+			continue;
+		}
+		e = errno;
+		conn_close(c);
+		xfer_fail(x, "cannot connect to %s port %d: %s", x->o->host,
+		    x->o->port, strerror(e));
+	}
 	for (i = 0; i < h->nactive; ) {
 		x = h->active[i];
 		if (x->deadline > now) {
@@ -1454,6 +1576,10 @@ h1_run(struct h1 *h)
 				unwait(x);
 				dispatch(x, 0);
 			}
+	}
+	if (now - h->swept >= 1000) {
+		h->swept = now;
+		sweep(h, now);
 	}
 	while ((c = h->dead) != NULL) {
 		h->dead = c->dead_next;
