@@ -35,6 +35,13 @@ struct fetch {
 	char		 error[256];
 	struct strbuf	 body;
 	char		 retry_after[64];	/* the header's value, or "" */
+	/*
+	 * Set after fetch_start, if wanted: called once done, from
+	 * fetcher_run, for transfers of tinkrd's own client; it may free
+	 * the fetch. Others, and one done within fetch_start, only set done.
+	 */
+	void		(*on_done)(struct fetch *, void *);
+	void		*on_done_arg;
 	void		*priv;		/* the fetcher's */
 };
 

@@ -122,6 +122,8 @@ struct h1xfer {
 	long		 timeout_ms;
 	long long	 deadline;
 	size_t		 slot;		/* in h->active while not done */
+	int		 fin;		/* on h->fin, its on_done to be called */
+	struct h1xfer	*fin_next;
 };
 
 struct h1 {
@@ -132,6 +134,7 @@ struct h1 {
 	size_t		 nactive;
 	size_t		 activecap;
 	struct h1conn	*dead;		/* closed; freed by h1_run */
+	struct h1xfer	*fin;		/* done, their on_done still to call */
 	int		 nresolving;	/* lookups in flight */
 	int		 kick;		/* a connection closed where some wait */
 	long long	 swept;		/* when idle connections were looked at */
@@ -798,6 +801,28 @@ xfer_finish(struct h1xfer *x)
 	}
 	x->fe->done = 1;
 	h->ndone++;
+	if (x->fe->on_done != NULL) {
+		x->fin = 1;
+		x->fin_next = h->fin;
+		h->fin = x;
+	}
+}
+
+/*
+ * Tell the owners of finished transfers, once h1.c is done with its own
+ * work on this event: an owner may free its fetch, or start another
+ * request, which then goes out at once on the connection just freed.
+ */
+static void
+fire(struct h1 *h)
+{
+	struct h1xfer	*x;
+
+	while ((x = h->fin) != NULL) {
+		h->fin = x->fin_next;
+		x->fin = 0;
+		x->fe->on_done(x->fe, x->fe->on_done_arg);
+	}
 }
 
 /* Fail a transfer with a reason. */
@@ -1431,8 +1456,15 @@ h1_start(struct h1 *h, struct fetch *fe, const struct fetch_req *req)
 void
 h1_xfer_free(struct h1xfer *x)
 {
+	struct h1xfer	**pp;
+
 	if (x == NULL)
 		return;
+	if (x->fin) {
+		for (pp = &x->h->fin; *pp != x; pp = &(*pp)->fin_next)
+			;
+		*pp = x->fin_next;
+	}
 	if (x->waiting)
 		unwait(x);
 	/* Its answer may be on the way: the connection cannot serve again. */
@@ -1456,7 +1488,6 @@ h1_event(struct h1 *h, void *cp, uint32_t events)
 {
 	struct h1conn	*c = cp;
 
-	(void)h;
 	if (c->closed)
 		return;			/* closed earlier in this batch */
 	switch (c->state) {
@@ -1474,6 +1505,7 @@ h1_event(struct h1 *h, void *cp, uint32_t events)
 		conn_read(c);
 		break;
 	}
+	fire(h);
 }
 
 /* Milliseconds until the first transfer runs out of time; -1 for none. */
@@ -1586,6 +1618,7 @@ h1_run(struct h1 *h)
 		free(c->in.s);
 		free(c);
 	}
+	fire(h);
 	n = h->ndone;
 	h->ndone = 0;
 	return n;

@@ -139,6 +139,7 @@ struct obusy {
 
 /* One attempt in flight. */
 struct attempt {
+	struct tinkrd	*d;
 	struct delivery	*dl;		/* what is being delivered */
 	struct dqueue	*q;		/* NULL for a test */
 	struct ntest	*test;		/* non-NULL for a test */
@@ -155,6 +156,9 @@ struct attempt {
 	int		 killed;
 	struct attempt	*next;
 };
+
+static void	attempt_fetched(struct fetch *, void *);
+static void	deliver_start(struct tinkrd *);
 
 /* --- attempts by origin ------------------------------------------------- */
 
@@ -774,6 +778,10 @@ attempt_http(struct tinkrd *d, struct attempt *a,
 	req.timeout_ms = csection_seconds(sec, "timeout", ATTEMPT_TIMEOUT) *
 	    1000;
 	a->fe = fetch_start(d->fetcher, &req);
+	if (!a->fe->done) {
+		a->fe->on_done = attempt_fetched;
+		a->fe->on_done_arg = a;
+	}
 	for (i = 0; i < n; i++) {
 		explicit_bzero(hdrs[i], strlen(hdrs[i]));
 		free(hdrs[i]);
@@ -886,6 +894,7 @@ attempt_start(struct tinkrd *d, struct delivery *dl, char *why, size_t len,
 	}
 	type = csection_str(sec, "type");
 	a = xcalloc(1, sizeof *a);
+	a->d = d;
 	a->dl = dl;
 	a->errfd = -1;
 	a->started = mono_ms();
@@ -1323,10 +1332,7 @@ deliver_run(struct tinkrd *d)
 	struct attempt	**ap, *a;
 	struct child	*c;
 	struct dqueue	*q;
-	struct delivery	*h;
 	long long	 now = realtime_ms(), mono = mono_ms();
-	char		 why[512];
-	int		 final;
 
 	state_commit(d);
 	for (ap = &d->attempts; (a = *ap) != NULL;) {
@@ -1351,6 +1357,44 @@ deliver_run(struct tinkrd *d)
 		qheap_remove(d, q);
 		queue_schedule(d, q);
 	}
+	deliver_start(d);
+	d->deliver_dirty = 0;
+	state_commit(d);
+}
+
+/*
+ * An HTTP attempt's answer came (fetch on_done, from fetcher_run): judge
+ * it now, and start what is ready, when no new notification waits to be
+ * flushed first. Its connection being free again, the next request goes
+ * out on it at once, as a receiver's answer is read: the receiver finds
+ * it there before it sleeps again.
+ */
+static void
+attempt_fetched(struct fetch *fe, void *arg)
+{
+	struct attempt	*a = arg, **ap;
+	struct tinkrd	*d = a->d;
+
+	(void)fe;
+	for (ap = &d->attempts; *ap != NULL && *ap != a; ap = &(*ap)->next)
+		;
+	if (*ap == NULL)
+		return;
+	attempt_over(d, ap);
+	if (!d->jsync)
+		deliver_start(d);
+}
+
+/* Start attempts at the heads of the queues ready, while there is room. */
+static void
+deliver_start(struct tinkrd *d)
+{
+	struct attempt	*a;
+	struct dqueue	*q;
+	struct delivery	*h;
+	char		 why[512];
+	int		 final;
+
 	while (d->ninflight < INFLIGHT_MAX && (q = ready_pop(d)) != NULL) {
 		if ((h = q->head) == NULL) {
 			/* Its notifications were cancelled. */
@@ -1378,8 +1422,6 @@ deliver_run(struct tinkrd *d)
 			attempt_done(d, &tmp, V_RETRY, why, 0);
 		}
 	}
-	d->deliver_dirty = 0;
-	state_commit(d);
 }
 
 /* Milliseconds until deliver_run is due; -1 for none. */
