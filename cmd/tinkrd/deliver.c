@@ -1365,9 +1365,8 @@ deliver_run(struct tinkrd *d)
 /*
  * An HTTP attempt's answer came (fetch on_done, from fetcher_run): judge
  * it now, and start what is ready, when no new notification waits to be
- * flushed first. Its connection being free again, the next request goes
- * out on it at once, as a receiver's answer is read: the receiver finds
- * it there before it sleeps again.
+ * flushed first. The next request then goes out on the connection just
+ * freed, instead of after this turn's checks.
  */
 static void
 attempt_fetched(struct fetch *fe, void *arg)
