@@ -301,6 +301,8 @@ parse_head(struct h1resp *r, struct strbuf *in, char *err, size_t errlen)
 		}
 		while (vlen > 0 && (v[vlen - 1] == ' ' || v[vlen - 1] == '\t'))
 			vlen--;
+		if (r->on_header != NULL && r->status >= 200)
+			r->on_header(r->header_arg, s + at, n, v, vlen);
 		if (n == 14 && strncasecmp(s + at, "content-length", n) == 0) {
 			/* "2" or a list of the same number: "2, 2". */
 			unsigned long long x;

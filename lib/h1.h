@@ -21,6 +21,10 @@ struct h1resp {
 	unsigned long long left;	/* body or chunk bytes still to come */
 	size_t		 got;		/* bytes of this answer seen */
 	char		 retry_after[64];
+	/* If set: called with each header of the final answer, trimmed. */
+	void		(*on_header)(void *, const char *, size_t,
+			    const char *, size_t);
+	void		*header_arg;
 };
 
 /* What h1_parse says. */

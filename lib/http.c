@@ -2,20 +2,20 @@
  * http.c -- a small HTTP/1.1 client for the daemon's Unix socket.
  *
  * Local commands must start as fast as tmux, so they do not load libcurl:
- * one request per connection, Connection: close, a Content-Length or
- * chunked body, nothing else.
+ * one request per connection, Connection: close; the answer is read
+ * with the daemon's own parser (h1_parse).
  */
 
 #include <sys/socket.h>
 #include <sys/un.h>
 
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "h1.h"
 #include "http.h"
 #include "util.h"
 
@@ -64,54 +64,21 @@ write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
-/* Undo chunked transfer coding in place; -1 if malformed. */
-static int
-dechunk(char *body, size_t len, size_t *outlen)
+/* Keep the headers the commands use (an h1_parse on_header). */
+static void
+keep_header(void *arg, const char *name, size_t nlen, const char *value,
+    size_t vlen)
 {
-	char		*in = body, *end = body + len, *out = body, *eol;
-	unsigned long	 n;
+	struct http_response	*resp = arg;
 
-	for (;;) {
-		if ((eol = memmem(in, (size_t)(end - in), "\r\n", 2)) == NULL)
-			return -1;
-		errno = 0;
-		n = strtoul(in, NULL, 16);
-		if (errno != 0 || !isxdigit((unsigned char)*in))
-			return -1;
-		in = eol + 2;
-		if (n == 0)
-			break;
-		if (n > (unsigned long)(end - in))
-			return -1;
-		memmove(out, in, n);
-		out += n;
-		in += n;
-		if (end - in < 2 || in[0] != '\r' || in[1] != '\n')
-			return -1;
-		in += 2;
+	if (nlen == 14 && strncasecmp(name, "X-Tinkr-Config", nlen) == 0) {
+		free(resp->config);
+		resp->config = xstrndup(value, vlen);
+	} else if (nlen == 14 &&
+	    strncasecmp(name, "Mcp-Session-Id", nlen) == 0) {
+		free(resp->session);
+		resp->session = xstrndup(value, vlen);
 	}
-	*out = '\0';
-	*outlen = (size_t)(out - body);
-	return 0;
-}
-
-/* Find a header's value in the header block; NULL if absent. */
-static const char *
-header_value(const char *head, const char *name)
-{
-	const char	*p = head;
-	size_t		 nlen = strlen(name);
-
-	while ((p = strstr(p, "\r\n")) != NULL) {
-		p += 2;
-		if (strncasecmp(p, name, nlen) == 0 && p[nlen] == ':') {
-			p += nlen + 1;
-			while (*p == ' ' || *p == '\t')
-				p++;
-			return p;
-		}
-	}
-	return NULL;
 }
 
 /*
@@ -123,11 +90,11 @@ http_request(int fd, const char *method, const char *path, const char *extra,
     const char *body, size_t bodylen, struct http_response *resp, char *err,
     size_t errlen)
 {
-	const char	*te, *cl;
-	char		*req, *raw, *hend;
-	size_t		 rawlen, headlen, blen;
-	unsigned long long clen = 0;
-	int		 n, chunked, haslen;
+	struct h1resp	 r;
+	struct strbuf	 in, ans = { NULL, 0, 0 };
+	char		*req, *raw, why[256];
+	size_t		 rawlen;
+	int		 n;
 
 	memset(resp, 0, sizeof *resp);
 	if (extra == NULL)
@@ -153,40 +120,27 @@ http_request(int fd, const char *method, const char *path, const char *extra,
 		seterr(err, errlen, "reading the answer: %s", strerror(errno));
 		return -1;
 	}
-	if (sscanf(raw, "HTTP/1.%*1d %3d", &resp->status) != 1 ||
-	    (hend = strstr(raw, "\r\n\r\n")) == NULL) {
-		seterr(err, errlen, "the daemon sent no valid HTTP answer");
+	/* The answer is read as tinkrd reads its receivers' (h1.c). */
+	in.s = raw;
+	in.len = rawlen;
+	in.size = rawlen + 1;
+	h1_resp_init(&r);
+	r.on_header = keep_header;
+	r.header_arg = resp;
+	strbuf_add(&ans, "", 0);
+	if (h1_parse(&r, &in, 1, &ans, HTTP_MAX_RESPONSE, why,
+	    sizeof why) != H1_DONE) {
+		seterr(err, errlen, "the daemon sent no valid HTTP answer: %s",
+		    why);
+		http_response_free(resp);
+		free(ans.s);
 		free(raw);
 		return -1;
 	}
-	hend[2] = '\0';
-	headlen = (size_t)(hend + 4 - raw);
-	blen = rawlen - headlen;
-	te = header_value(raw, "Transfer-Encoding");
-	cl = header_value(raw, "Content-Length");
-	chunked = te != NULL && strncasecmp(te, "chunked", 7) == 0;
-	if ((haslen = cl != NULL))
-		clen = strtoull(cl, NULL, 10);
-	if ((te = header_value(raw, "X-Tinkr-Config")) != NULL)
-		resp->config = xstrndup(te, strcspn(te, "\r\n"));
-	if ((te = header_value(raw, "Mcp-Session-Id")) != NULL)
-		resp->session = xstrndup(te, strcspn(te, "\r\n"));
-	memmove(raw, hend + 4, blen);
-	raw[blen] = '\0';
-	if (chunked) {
-		if (dechunk(raw, blen, &blen) == -1) {
-			seterr(err, errlen, "the daemon sent a malformed "
-			    "chunked body");
-			http_response_free(resp);
-			free(raw);
-			return -1;
-		}
-	} else if (haslen && clen < blen) {
-		blen = (size_t)clen;
-		raw[blen] = '\0';
-	}
-	resp->body = raw;
-	resp->len = blen;
+	free(raw);
+	resp->status = r.status;
+	resp->body = ans.s;
+	resp->len = ans.len;
 	return 0;
 }
 
